@@ -13,9 +13,11 @@
       _raw_line     the line exactly as in the file
       _field_count  number of fields on the line, counted outside quotes
 
-    The expected header is the seed's `meta.header` in seeds/_seeds.yml. A file whose header
-    differs (missing, renamed or extra column, wrong delimiter) stops the seed before any table
-    is written, with a message naming the file and the difference.
+    The expected header is the seed's `meta.header` in seeds/_seeds.yml. A file that cannot be
+    loaded as a whole (empty, header only, a header that differs from the contract, bytes that
+    are not UTF-8) stops the seed before its table is written, with a message naming the file,
+    the line and what to do. With the var velos_check_only the seed runs these checks and
+    writes nothing: `velos run` checks all four files that way before it loads any of them.
 #}
 {% materialization seed, adapter='spark' %}
 
@@ -38,12 +40,25 @@
         {{ velos_number_lines_sql(lines_view, path) }}
     {%- endcall %}
 
+    {#- Spark's text reader keeps the bytes as they are: check that they are UTF-8. #}
     {%- set probe = run_query(
         "select max(case when _line_number = 1 then _raw_line end) as header_line,"
-        ~ " count(*) - 1 as data_lines from " ~ lines_view) -%}
-    {%- set header_line = probe.columns[0].values()[0] -%}
-    {%- set data_lines = probe.columns[1].values()[0] | int -%}
-    {%- do velos_check_header(file_name, header, header_line, data_lines) -%}
+        ~ " count(*) - 1 as data_lines,"
+        ~ " count_if(not is_valid_utf8(_raw_line)) as bad_lines,"
+        ~ " min(case when not is_valid_utf8(_raw_line)"
+        ~ " then _line_number end) as first_bad_line"
+        ~ " from " ~ lines_view) -%}
+    {%- set row = probe.rows[0] -%}
+    {%- do velos_check_file(file_name, header, row[0], row[1] | int, row[2] | int, row[3]) -%}
+
+    {%- if var('velos_check_only', false) -%}
+        {% do adapter.execute("uncache table if exists " ~ lines_view) %}
+        {% call noop_statement('main', 'CHECKED ' ~ (row[1] | int), 'CHECKED', row[1] | int) -%}
+            -- {{ file_name }} checked, nothing written
+        {%- endcall %}
+        {% do store_result('agate_table', response='CHECKED ' ~ (row[1] | int)) %}
+        {{ return({'relations': []}) }}
+    {%- endif -%}
 
     {% call statement('main') -%}
         create or replace table {{ target_relation }}
@@ -53,7 +68,7 @@
     {%- endcall %}
 
     {% do adapter.execute("uncache table if exists " ~ lines_view) %}
-    {% do store_result('agate_table', response='CREATE ' ~ data_lines) %}
+    {% do store_result('agate_table', response='CREATE ' ~ (row[1] | int)) %}
 
     {% do persist_docs(target_relation, model) %}
     {{ run_hooks(post_hooks) }}

@@ -1,12 +1,19 @@
 {#
-    Stops a seed whose file cannot be loaded as a whole: empty, header only, or a header that
-    differs from the contract. The message names the file, the difference and what to do.
+    Stops a seed whose file cannot be loaded as a whole: empty, header only, a header that
+    differs from the contract, or bytes that are not UTF-8. The message names the file, the
+    line, the difference and what to do. Line-level defects (too many or too few fields, an
+    unbalanced quote) do not stop anything: staging quarantines those lines one by one.
 #}
-{% macro velos_check_header(file_name, expected_header, header_line, data_lines) -%}
+{% macro velos_check_file(file_name, expected_header, header_line, data_lines, bad_lines, first_bad_line) -%}
     {%- set hint = " Fix the export (see seeds/README.md for the four files' contract) and run again." -%}
     {%- if header_line is none or (header_line | trim) == '' -%}
         {{ exceptions.raise_compiler_error(file_name ~ ": the file is empty; expected the header line '"
             ~ expected_header ~ "' followed by data lines." ~ hint) }}
+    {%- endif -%}
+    {%- if bad_lines > 0 -%}
+        {{ exceptions.raise_compiler_error(file_name ~ ", line " ~ first_bad_line ~ ": bytes that are not UTF-8 ("
+            ~ bad_lines ~ " line(s) in all). The file is probably Latin-1 or Windows-1252 (accented names such as"
+            ~ " 'Séverine'). Convert it, e.g. `iconv -f latin1 -t utf-8 " ~ file_name ~ " > fixed.csv`, and run again.") }}
     {%- endif -%}
     {%- set found = header_line.rstrip('\r') -%}
     {%- if found != expected_header -%}
