@@ -70,6 +70,7 @@ def load() -> Settings:
     home = Path(_env("VELOS_HOME", str(PROJECT_DIR / ".velos"))).resolve()
     # dbt's profiles.yml reads VELOS_HOME too: keep both sides on the same folder.
     os.environ["VELOS_HOME"] = str(home)
+    os.environ.setdefault("VELOS_LOG4J", str(PROJECT_DIR / "velos" / "log4j2.properties"))
     return Settings(
         project_dir=PROJECT_DIR,
         home=home,

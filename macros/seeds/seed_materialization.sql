@@ -36,6 +36,7 @@
 
     {{ run_hooks(pre_hooks) }}
 
+    {% do velos_drop_lines_view(lines_view) %}
     {% call statement('number_lines') -%}
         {{ velos_number_lines_sql(lines_view, path) }}
     {%- endcall %}
@@ -52,7 +53,7 @@
     {%- do velos_check_file(file_name, header, row[0], row[1] | int, row[2] | int, row[3]) -%}
 
     {%- if var('velos_check_only', false) -%}
-        {% do adapter.execute("uncache table if exists " ~ lines_view) %}
+        {% do velos_drop_lines_view(lines_view) %}
         {% call noop_statement('main', 'CHECKED ' ~ (row[1] | int), 'CHECKED', row[1] | int) -%}
             -- {{ file_name }} checked, nothing written
         {%- endcall %}
@@ -67,7 +68,7 @@
         {{ velos_raw_select_sql(lines_view, columns) }}
     {%- endcall %}
 
-    {% do adapter.execute("uncache table if exists " ~ lines_view) %}
+    {% do velos_drop_lines_view(lines_view) %}
     {% do store_result('agate_table', response='CREATE ' ~ (row[1] | int)) %}
 
     {% do persist_docs(target_relation, model) %}

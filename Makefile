@@ -1,0 +1,78 @@
+# velos: one command per task. `make help` lists them.
+# Everything installs from the project's own files: the venv from requirements.txt, the JVM jars
+# from pom.xml (Maven Central), Chromium from Debian for the report test. Each step is idempotent.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export VELOS_HOME ?= $(CURDIR)/.velos
+JARS := $(VELOS_HOME)/jars
+MVN := mvn -q -B
+
+.DEFAULT_GOAL := help
+.PHONY: help setup jars browser demo run test test-fast lint format bench docs report \
+        cassandra-start cassandra-stop clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $@
+
+setup: $(BIN)/.installed jars ## create .venv and install the pinned deps and the JVM jars (idempotent)
+
+$(JARS)/%/.copied: pom.xml
+	rm -rf $(JARS)/$*
+	$(MVN) -P $* dependency:copy-dependencies -DoutputDirectory=$(JARS)/$*
+	@touch $@
+
+jars: $(JARS)/delta/.copied $(JARS)/cassandra/.copied ## copy Delta and Cassandra jars from Maven Central
+
+browser: ## install headless Chromium (Debian) for the report test, if missing
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+demo: setup ## the main job: check, seed, build, report and load, on the embedded Spark
+	$(BIN)/velos run
+
+test: setup browser ## lint, then every test (dbt build on Spark, Cassandra, browser)
+	$(MAKE) --no-print-directory lint
+	$(BIN)/pytest
+
+test-fast: setup ## the tests that need no Spark, Cassandra or browser
+	$(BIN)/pytest -m "not spark and not cassandra and not browser"
+
+lint: setup ## ruff and sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models
+
+format: setup ## apply ruff format and sqlfluff fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix models
+
+bench: setup ## the benchmarks (generator, seed loader, Cassandra loader); see BENCHMARKS.md
+	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_seed.py
+	$(BIN)/python benchmarks/bench_cassandra.py
+
+docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
+	$(BIN)/velos docs
+
+report: setup ## write the HTML report from the built marts
+	$(BIN)/velos report
+
+cassandra-start: setup ## start the local Cassandra node
+	$(BIN)/velos cassandra start
+
+cassandra-stop: setup ## stop the local Cassandra node
+	$(BIN)/velos cassandra stop
+
+clean: ## remove everything runs wrote (.velos/, target/, logs/); keeps .venv
+	-@test -x $(BIN)/velos && $(BIN)/velos cassandra stop 2>/dev/null; true
+	rm -rf $(VELOS_HOME) target logs

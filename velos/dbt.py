@@ -1,0 +1,42 @@
+"""Run dbt in this process, on the SparkSession velos already started.
+
+dbt-spark's session method calls ``SparkSession.builder.getOrCreate()``, so a dbt command run
+through :class:`dbtRunner` here reuses the session of :func:`velos.spark.get_session` instead of
+starting a JVM of its own (about 1 s instead of 15 s or more per command).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from velos.errors import VelosError
+from velos.settings import PROJECT_DIR
+
+_FAILED = {"error", "fail", "runtime error"}
+
+
+def run_dbt(args: list[str], *, vars: dict[str, Any] | None = None) -> Any:
+    """Run one dbt command (e.g. ``["build"]``) and return its results.
+
+    Raises :class:`VelosError` naming each failed node and its message when the command
+    fails, so callers never see a traceback for a data or SQL problem.
+    """
+    import yaml
+    from dbt.cli.main import dbtRunner
+
+    command = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    if vars:
+        command += ["--vars", yaml.safe_dump(vars, default_flow_style=True).strip()]
+    result = dbtRunner().invoke(command)
+    if result.success:
+        return result.result
+    if result.exception is not None:
+        raise VelosError(f"dbt {args[0]} failed: {result.exception}")
+    problems = [
+        f"- {node_result.node.name}: {(node_result.message or '').strip()}"
+        for node_result in getattr(result.result, "results", [])
+        if str(node_result.status).lower() in _FAILED
+    ]
+    raise VelosError(
+        f"dbt {args[0]} failed:\n" + "\n".join(problems or ["(see the dbt log above)"])
+    )

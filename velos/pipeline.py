@@ -1,0 +1,146 @@
+"""`velos run`: the whole pipeline in one process, on one SparkSession.
+
+check -> seed -> build -> report -> load. Each step prints one line with its counts and
+seconds. Later stages (ML, serving) slot in as further steps. The plain `dbt seed` /
+`dbt build` commands keep working on their own: this module only sequences them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from velos import console
+from velos.dbt import run_dbt
+from velos.errors import VelosError
+from velos.settings import Settings
+from velos.spark import get_session
+
+EXPORT_FILES = ("bikes.csv", "bikeshops.csv", "orders.csv", "customers.csv")
+RAW_TABLES = tuple(f"raw.{name.removesuffix('.csv')}" for name in EXPORT_FILES)
+MART_TABLES = (
+    "marts.dim_customers",
+    "marts.dim_bikes",
+    "marts.dim_bikeshops",
+    "marts.dim_date",
+    "marts.fct_order_lines",
+    "marts.purchases_by_gender",
+    "marts.purchases_by_city",
+    "marts.model_city_histogram",
+    "marts.top_model_by_store",
+)
+STEPS = ("check", "seed", "build", "report", "load")
+
+
+def use_data_dir(data_dir: Path | None) -> Path:
+    """Point dbt's seeds at ``data_dir`` (default: the project's seeds/) and return it."""
+    if data_dir is None:
+        os.environ.pop("VELOS_DATA_DIR", None)
+        from velos.settings import PROJECT_DIR
+
+        return PROJECT_DIR / "seeds"
+    data_dir = data_dir.resolve()
+    os.environ["VELOS_DATA_DIR"] = str(data_dir)
+    return data_dir
+
+
+def check_export(data_dir: Path) -> None:
+    """Stop before anything is written when a file of the export is missing or unusable.
+
+    Presence is checked here; the per-file checks (empty, header, encoding) are the seed
+    loader's own, run in check-only mode over all four files before any is loaded.
+    """
+    if not data_dir.is_dir():
+        raise VelosError(f"{data_dir}: no such folder. Point --data at the folder of the export.")
+    missing = [name for name in EXPORT_FILES if not (data_dir / name).is_file()]
+    if missing:
+        raise VelosError(
+            f"{data_dir}: missing {', '.join(missing)}. The export is four files: "
+            f"{', '.join(EXPORT_FILES)} (see seeds/README.md)."
+        )
+    run_dbt(["seed", "--quiet"], vars={"velos_check_only": True})
+
+
+def _row_counts(tables: Iterable[str]) -> dict[str, int]:
+    spark = get_session()
+    return {
+        table: spark.table(table).count() for table in tables if spark.catalog.tableExists(table)
+    }
+
+
+def _describe_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{table.split('.')[-1]} {rows:,}" for table, rows in counts.items())
+
+
+def _build_summary(results: Any) -> str:
+    statuses = Counter(
+        (node_result.node.resource_type, str(node_result.status).lower())
+        for node_result in results.results
+    )
+    models = sum(n for (kind, _), n in statuses.items() if kind == "model")
+    tests = {status: n for (kind, status), n in statuses.items() if kind in ("test", "unit_test")}
+    return f"{models} models, tests: " + ", ".join(f"{n} {s}" for s, n in sorted(tests.items()))
+
+
+def print_audit() -> None:
+    """Print the quality scorecard and the row reconciliation built by the audit models."""
+    spark = get_session()
+    for table, title in (
+        ("audit.audit_row_reconciliation", "Row reconciliation (every input line accounted for)"),
+        ("audit.audit_quality_scorecard", "Quality scorecard"),
+    ):
+        if not spark.catalog.tableExists(table):
+            continue
+        frame = spark.table(table)
+        rows = frame.collect()
+        console.say(f"{title}: {table}")
+        console.table(frame.columns, [tuple(row) for row in rows])
+
+
+def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str] = ()) -> None:
+    """Run the pipeline's steps in order, skipping those named in ``skip``."""
+    skip = set(skip)
+    unknown = skip - set(STEPS)
+    if unknown:
+        raise VelosError(f"unknown step(s) to skip: {', '.join(sorted(unknown))}; steps: {STEPS}")
+    folder = use_data_dir(data_dir)
+
+    with console.step("spark") as info:
+        spark = get_session()
+        info["counts"] = f"Spark {spark.version}, master {spark.sparkContext.master}"
+
+    if "check" not in skip:
+        with console.step("check") as info:
+            check_export(folder)
+            info["counts"] = f"4 files in {folder} match the contract"
+
+    if "seed" not in skip:
+        with console.step("seed") as info:
+            run_dbt(["seed", "--quiet"])
+            info["counts"] = _describe_counts(_row_counts(RAW_TABLES)) + " raw rows"
+
+    if "build" not in skip:
+        with console.step("build") as info:
+            results = run_dbt(["build", "--exclude", "resource_type:seed"])
+            info["counts"] = _build_summary(results)
+        print_audit()
+        console.say("marts: " + _describe_counts(_row_counts(MART_TABLES)))
+
+    if "report" not in skip:
+        with console.step("report") as info:
+            from velos.report import write_report
+
+            path = write_report(spark, settings)
+            info["counts"] = f"written to {path}"
+
+    if "load" not in skip:
+        from loaders.cassandra import load_marts
+
+        with console.step("load") as info:
+            report = load_marts(spark, settings)
+            info["counts"] = str(report)
+
+    console.say(f"done. Warehouse: {settings.warehouse_dir}")
