@@ -7,7 +7,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export VELOS_HOME ?= $(CURDIR)/.velos
-JARS := $(VELOS_HOME)/jars
+export VELOS_JARS ?= $(CURDIR)/.velos/jars
+JARS := $(VELOS_JARS)
 MVN := mvn -q -B
 
 .DEFAULT_GOAL := help

@@ -57,7 +57,7 @@ class Settings:
 
     @property
     def jars_dir(self) -> Path:
-        return self.home / "jars"
+        return Path(os.environ["VELOS_JARS"])
 
     @property
     def reports_dir(self) -> Path:
@@ -70,6 +70,8 @@ def load() -> Settings:
     home = Path(_env("VELOS_HOME", str(PROJECT_DIR / ".velos"))).resolve()
     # dbt's profiles.yml reads VELOS_HOME too: keep both sides on the same folder.
     os.environ["VELOS_HOME"] = str(home)
+    # The jar cache is shared by every VELOS_HOME (tests use throw-away homes).
+    os.environ.setdefault("VELOS_JARS", str(PROJECT_DIR / ".velos" / "jars"))
     os.environ.setdefault("VELOS_LOG4J", str(PROJECT_DIR / "velos" / "log4j2.properties"))
     return Settings(
         project_dir=PROJECT_DIR,
