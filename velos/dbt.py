@@ -15,6 +15,11 @@ from velos.settings import PROJECT_DIR
 _FAILED = {"error", "fail", "runtime error"}
 
 
+def status_of(node_result: Any) -> str:
+    """A result's status as dbt prints it (``pass``, ``warn``, ``error``...)."""
+    return str(getattr(node_result.status, "value", node_result.status)).lower()
+
+
 def run_dbt(args: list[str], *, vars: dict[str, Any] | None = None) -> Any:
     """Run one dbt command (e.g. ``["build"]``) and return its results.
 
@@ -35,7 +40,7 @@ def run_dbt(args: list[str], *, vars: dict[str, Any] | None = None) -> Any:
     problems = [
         f"- {node_result.node.name}: {(node_result.message or '').strip()}"
         for node_result in getattr(result.result, "results", [])
-        if str(node_result.status).lower() in _FAILED
+        if status_of(node_result) in _FAILED
     ]
     raise VelosError(
         f"dbt {args[0]} failed:\n" + "\n".join(problems or ["(see the dbt log above)"])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from velos import console
-from velos.dbt import run_dbt
+from velos.dbt import run_dbt, status_of
 from velos.errors import VelosError
 from velos.settings import Settings
 from velos.spark import get_session
@@ -77,7 +77,7 @@ def _describe_counts(counts: dict[str, int]) -> str:
 
 def _build_summary(results: Any) -> str:
     statuses = Counter(
-        (node_result.node.resource_type, str(node_result.status).lower())
+        (str(node_result.node.resource_type.value), status_of(node_result))
         for node_result in results.results
     )
     models = sum(n for (kind, _), n in statuses.items() if kind == "model")
@@ -86,15 +86,21 @@ def _build_summary(results: Any) -> str:
 
 
 def print_audit() -> None:
-    """Print the quality scorecard and the row reconciliation built by the audit models."""
+    """Print the row reconciliation and the quality scorecard built by the audit models.
+
+    The scorecard is shortened to one line per table and dimension, plus every column check
+    that is not a pass: the full table is audit.audit_quality_scorecard (and the report).
+    """
     spark = get_session()
-    for table, title in (
-        ("audit.audit_row_reconciliation", "Row reconciliation (every input line accounted for)"),
-        ("audit.audit_quality_scorecard", "Quality scorecard"),
-    ):
+    for table, title, condition in (
+        ("audit.audit_row_reconciliation", "Row reconciliation (every input line accounted for)",
+         "true"),
+        ("audit.audit_quality_scorecard", "Quality scorecard (per table; failing columns)",
+         "column_name = '*' or status not in ('pass', 'info')"),
+    ):  # fmt: skip
         if not spark.catalog.tableExists(table):
             continue
-        frame = spark.table(table)
+        frame = spark.table(table).where(condition)
         rows = frame.collect()
         console.say(f"{title}: {table}")
         console.table(frame.columns, [tuple(row) for row in rows])
