@@ -1,0 +1,25 @@
+{#-
+    Every line of bikes.csv with its final outcome (clean, duplicate, conflict, rejected) and
+    the rule and reason of a rejection. Bikes have no foreign key: staging's verdict is final.
+-#}
+with
+
+bikes as (
+    select * from {{ ref('stg_bikes') }}
+),
+
+checked as (
+    select
+        *,
+        {{ first_failing_rule([], 'orphan') }}
+    from bikes
+),
+
+final as (
+    select
+        *,
+        {{ cross_table_outcome() }}
+    from checked
+)
+
+select * from final

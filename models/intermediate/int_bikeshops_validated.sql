@@ -1,0 +1,25 @@
+{#-
+    Every line of bikeshops.csv with its final outcome (clean, duplicate, conflict, rejected) and
+    the rule and reason of a rejection. Bikeshops have no foreign key: staging's verdict is final.
+-#}
+with
+
+bikeshops as (
+    select * from {{ ref('stg_bikeshops') }}
+),
+
+checked as (
+    select
+        *,
+        {{ first_failing_rule([], 'orphan') }}
+    from bikeshops
+),
+
+final as (
+    select
+        *,
+        {{ cross_table_outcome() }}
+    from checked
+)
+
+select * from final

@@ -1,0 +1,110 @@
+"""Shared pytest fixtures: the Spark session, the real export, and a cached dbt build.
+
+- ``spark`` (session): velos.spark.get_session(), under the run's VELOS_HOME.
+- ``real_export`` (session): a folder in tmp holding the real export's three files and the
+  one-customer-per-shop customers.csv built from bikeshops.csv; skips when the export is absent
+  (../shared/data/bike-sales, or VELOS_REAL_EXPORT).
+- ``demo_export`` (session): the project's seeds/ folder (the generated demo data).
+- ``build_export`` (session): ``build_export(folder)`` seeds ``folder`` and runs the whole
+  dbt build (as `velos run` does) in this process. Building the same folder again is free while
+  the marts are still those of that build; another folder replaces the tables. Returns the
+  seconds of the (last real) build.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from velos.settings import PROJECT_DIR
+
+REAL_EXPORT = Path(
+    os.environ.get("VELOS_REAL_EXPORT") or PROJECT_DIR.parent / "shared" / "data" / "bike-sales"
+)
+CUSTOMERS_HEADER = [
+    "customer.id", "first.name", "last.name", "gender", "birth.date", "city", "state",
+    "signup.date", "bikeshop.id",
+]  # fmt: skip
+
+
+def shop_customers_csv(bikeshops_csv: Path) -> str:
+    """customers.csv for an export whose customers are its shops (the public bike-sales one).
+
+    One customer per shop: customer.id = bikeshop.id, first.name = the shop's name, gender
+    blank (normalised to U), the shop's city and state, bikeshop.id = its own id. LF endings,
+    no trailing newline, like the export.
+    """
+    with bikeshops_csv.open(newline="", encoding="utf-8") as handle:
+        shops = list(csv.DictReader(handle))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CUSTOMERS_HEADER)
+    for shop in shops:
+        writer.writerow([
+            shop["bikeshop.id"], shop["bikeshop.name"], "", "", "",
+            shop["bikeshop.city"], shop["bikeshop.state"], "", shop["bikeshop.id"],
+        ])  # fmt: skip
+    return out.getvalue().rstrip("\n")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    from velos.spark import get_session
+
+    return get_session()
+
+
+@pytest.fixture(scope="session")
+def real_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = ("bikes.csv", "bikeshops.csv", "orders.csv")
+    if not all((REAL_EXPORT / name).is_file() for name in files):
+        pytest.skip(f"the real export is not available in {REAL_EXPORT}")
+    folder = tmp_path_factory.mktemp("real-export")
+    for name in files:
+        shutil.copyfile(REAL_EXPORT / name, folder / name)
+    (folder / "customers.csv").write_text(
+        shop_customers_csv(REAL_EXPORT / "bikeshops.csv"), encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_export() -> Path:
+    return PROJECT_DIR / "seeds"
+
+
+@pytest.fixture(scope="session")
+def build_export(spark: Any) -> Callable[[Path], float]:
+    from velos.dbt import run_dbt
+
+    built: dict[str, Any] = {"folder": None, "seconds": 0.0, "version": None}
+
+    def fact_version() -> Any:
+        # the Delta version of the fact table: it moves whenever anything rebuilds the marts,
+        # so a build made by another test (not through this fixture) is never taken as ours
+        if not spark.catalog.tableExists("marts.fct_order_lines"):
+            return None
+        return spark.sql("describe history marts.fct_order_lines limit 1").first()["version"]
+
+    def build(folder: Path) -> float:
+        folder = folder.resolve()
+        if built["folder"] != folder or built["version"] != fact_version():
+            built["folder"] = None  # a failed build must not look cached
+            started = time.perf_counter()
+            data = {"data_dir": str(folder)}
+            run_dbt(["seed", "--quiet"], vars=data)
+            run_dbt(["build", "--exclude", "resource_type:seed"], vars=data)
+            built.update(
+                folder=folder, seconds=time.perf_counter() - started, version=fact_version()
+            )
+        return float(built["seconds"])
+
+    return build
