@@ -1,0 +1,24 @@
+with
+
+bikes as (
+
+    select * from {{ ref('int_bikes_clean') }}
+
+),
+
+final as (
+
+    select
+        bike_id,
+        model,
+        category1,
+        category2,
+        frame,
+        price,
+        {{ velos_bucket('price', var('price_tier_boundaries'), var('price_tier_labels')) }}
+            as price_tier
+    from bikes
+
+)
+
+select * from final

@@ -1,0 +1,200 @@
+"""`velos report`: a self-contained HTML report of the marts, with PNG copies of each chart.
+
+The report needs no network to view: the charts are inlined as base64 PNG data URIs and also
+written as .png files next to ``index.html`` in ``settings.reports_dir``. Modules, by job:
+:mod:`.data` reads the warehouse, :mod:`.charts` draws (matplotlib), :mod:`.page` writes the HTML.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from velos.report import charts, page
+from velos.report.data import ReportData, read_report_data
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from pyspark.sql import SparkSession
+
+    from velos.settings import Settings
+
+REPORT_FILE = "index.html"
+_OWN_PNG = re.compile(
+    r"^(units_by_gender|model_city_heatmap|top_model_map|histogram_\d{3}_.*)\.png$"
+)
+
+
+def _png(figure: Figure, dpi: int = 110) -> bytes:
+    buffer = io.BytesIO()
+    # no timestamp in the PNG metadata: the same marts give byte-identical files
+    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "model"
+
+
+def build_charts(data: ReportData) -> dict[str, Any]:
+    """Render every chart of the report (no file written)."""
+    marts = data.marts
+    rendered: dict[str, Any] = {
+        "gender": page.Chart(
+            "units_by_gender.png",
+            _png(charts.gender_chart(marts["purchases_by_gender"])),
+            "Units by gender for the top models",
+            "Stacked units of the best-selling models by the gender of the buying customers "
+            "(purchases_by_gender).",
+        ),
+        "heatmap": page.Chart(
+            "model_city_heatmap.png",
+            _png(charts.heatmap_chart(marts["purchases_by_city"])),
+            "Model x city heat map",
+            "Units of every model in every city of the customers' home stores "
+            "(purchases_by_city); blank cells sold nothing.",
+        ),
+    }
+    by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in marts["model_city_histogram"]:
+        by_model[row["model"]].append(row)
+    models = sorted(by_model, key=lambda m: (-sum(int(r["units"]) for r in by_model[m]), m))
+    rendered["histograms"] = [
+        (
+            model,
+            page.Chart(
+                f"histogram_{index:03d}_{_slug(model)}.png",
+                _png(charts.histogram_chart(model, by_model[model]), dpi=90),
+                f"Units of {model} by city",
+            ),
+        )
+        for index, model in enumerate(models)
+    ]
+    store_map = charts.store_map_chart(marts["top_model_by_store"], marts["dim_bikeshops"])
+    rendered["map"] = (
+        page.Chart(
+            "top_model_map.png",
+            _png(store_map),
+            "Top model per store, on a map",
+            "Each store at its latitude/longitude, labelled with its top model.",
+        )
+        if store_map is not None
+        else None
+    )
+    return rendered
+
+
+def render_html(data: ReportData, rendered: dict[str, Any]) -> str:
+    """The report page from the data and the rendered charts."""
+    totals = data.totals
+    figures = [
+        ("order lines", totals["order_lines"]),
+        ("units", totals["units"]),
+        ("revenue (USD)", totals["revenue"]),
+        ("customers", totals["customers"]),
+        ("stores", totals["stores"]),
+        ("models", totals["bikes"]),
+    ]
+    totals_html = (
+        "<div class='totals'>"
+        + "".join(
+            f"<div>{page.escape(label)}<b>{page.escape(page.format_value(value))}</b></div>"
+            for label, value in figures
+        )
+        + "</div>"
+    )
+    top_rows = sorted(data.marts["top_model_by_store"], key=lambda row: row["bikeshop_id"])
+    top_html = (
+        "<p>Tie rule: units descending, then revenue descending, then model name ascending. "
+        "Share = the model's units / all units of the store.</p>"
+        + page.table(
+            top_rows,
+            [
+                "bikeshop_id",
+                "bikeshop_name",
+                "city",
+                "state",
+                "model",
+                "units",
+                "revenue",
+                "share_of_store_units",
+            ],
+        )
+        + (
+            page.image(rendered["map"])
+            if rendered["map"] is not None
+            else page.note("No store has coordinates: no map.")
+        )
+    )
+    audit_html = ""
+    for name, title in (
+        ("audit_row_reconciliation", "Row reconciliation: every input line accounted for"),
+        ("audit_quality_scorecard", "Quality scorecard"),
+    ):
+        rows = data.audit.get(name)
+        audit_html += f"<h3>{page.escape(title)} <small>(audit.{name})</small></h3>"
+        audit_html += (
+            page.table(rows)
+            if rows is not None
+            else page.note(f"audit.{name} is not built: run the audit models (`velos run`).")
+        )
+    segments_html = (
+        page.note(
+            "The clustering (customer and store segments) arrives in a later release; this "
+            "section fills in once marts.customer_segments exists."
+        )
+        if data.segments is None
+        else "<p>Customers per segment (marts.customer_segments).</p>" + page.table(data.segments)
+    )
+    sections = [
+        (
+            "summary",
+            "Summary",
+            totals_html
+            + "<p>Units = sum of quantity over clean order lines; revenue = sum of quantity x unit "
+            "price. Store and city are those of the ordering customer's home store.</p>",
+        ),
+        ("gender", "1. Who buys what: units by gender", page.image(rendered["gender"])),
+        ("cities", "2. What each city buys: model x city", page.image(rendered["heatmap"])),
+        (
+            "histogram",
+            "3. Each model's purchases across cities",
+            page.histogram_section(rendered["histograms"]),
+        ),
+        ("stores", "4. Top model per store", top_html),
+        ("audit", "Data quality audit", audit_html),
+        ("segments", "Segments", segments_html),
+    ]
+    subtitle = (
+        f"Orders from {page.format_value(totals['first_order_date'])} to "
+        f"{page.format_value(totals['last_order_date'])}, from the marts schema."
+    )
+    return page.document("velos: bike sales segmentation report", subtitle, sections)
+
+
+def write_report(spark: SparkSession, settings: Settings) -> Path:
+    """Write ``index.html`` and the chart PNGs into ``settings.reports_dir``; return the page.
+
+    Raises :class:`velos.errors.VelosError` when the marts are not built.
+    """
+    data = read_report_data(spark)
+    rendered = build_charts(data)
+    out_dir = Path(settings.reports_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.iterdir():  # charts of a previous run (e.g. models no longer sold)
+        if _OWN_PNG.match(stale.name):
+            stale.unlink()
+    charts_to_write = [rendered["gender"], rendered["heatmap"]]
+    charts_to_write += [chart for _, chart in rendered["histograms"]]
+    if rendered["map"] is not None:
+        charts_to_write.append(rendered["map"])
+    for chart in charts_to_write:
+        (out_dir / chart.file_name).write_bytes(chart.png)
+    report = out_dir / REPORT_FILE
+    partial = report.with_suffix(".html.tmp")
+    partial.write_text(render_html(data, rendered), encoding="utf-8")
+    partial.replace(report)  # a reader never sees a half-written page
+    return report
