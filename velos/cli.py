@@ -58,7 +58,7 @@ def _docs(args: argparse.Namespace) -> None:
 def _cassandra(args: argparse.Namespace) -> None:
     from velos import cassandra_node
 
-    getattr(cassandra_node, args.action)(settings_module.load())
+    print(cassandra_node.run_action(settings_module.load(), args.action))
 
 
 def _load(args: argparse.Namespace) -> None:

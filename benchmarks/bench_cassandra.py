@@ -1,0 +1,205 @@
+"""Cassandra load benchmark: the velos loader against `cqlsh COPY FROM`, same rows, same node.
+
+    VELOS_HOME=/tmp/velos-bench .venv/bin/python benchmarks/bench_cassandra.py [--rows N]
+
+1. `velos generate --order-lines N` (seed 42) into $VELOS_HOME/bench/cassandra-export/ (kept);
+2. Spark builds fct_order_lines from it (the mart's columns and types; not timed) in the
+   schema bench_cassandra, and writes the same rows as one CSV for cqlsh (not timed);
+3. both load into identical, empty order_lines_by_customer tables (schema of loaders/schema.cql)
+   in two keyspaces of the one local node (started here if nothing answers, stopped after):
+   - cqlsh COPY FROM with its defaults (cqlsh 6.2.2 from PyPI);
+   - loaders.cassandra.load_marts, which also reads the mart through Spark, stages it, and
+     then reads every row back to verify it.
+4. prints rows/s of each and the ratios; writes $VELOS_HOME/bench/cassandra.json.
+
+The loader's figure that compares with COPY is its write phase (Spark read + staging + writes);
+the end-to-end figure adds the read-back verification, the pointer flip and the cleanup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from loaders.marts import select
+from velos import cassandra_node
+from velos import settings as velos_settings
+
+SOURCE = "bench_cassandra"
+LOADER_KS = "velos_bench_loader"
+CQLSH_KS = "velos_bench_cqlsh"
+
+
+def build_fact(spark, export: Path) -> None:
+    """fct_order_lines from the generated export, with the mart's columns and types."""
+    for name in ("orders", "bikes", "customers"):
+        spark.read.option("header", True).csv(str(export / f"{name}.csv")).createOrReplaceTempView(
+            f"bench_{name}"
+        )
+    spark.sql(f"create database if not exists {SOURCE}")
+    spark.sql(
+        f"""
+        create or replace table {SOURCE}.fct_order_lines using delta as
+        select
+            cast(orders.`order.id` as bigint) as order_id,
+            cast(orders.`order.line` as int) as order_line,
+            to_date(orders.`order.date`, 'M/d/yyyy') as order_date,
+            cast(date_format(to_date(orders.`order.date`, 'M/d/yyyy'), 'yyyyMMdd') as int)
+                as date_id,
+            cast(orders.`customer.id` as bigint) as customer_id,
+            cast(orders.`product.id` as bigint) as bike_id,
+            cast(customers.`bikeshop.id` as bigint) as bikeshop_id,
+            cast(orders.quantity as int) as quantity,
+            cast(bikes.price as decimal(18, 2)) as unit_price,
+            cast(cast(orders.quantity as int) * cast(bikes.price as decimal(18, 2))
+                 as decimal(18, 2)) as total_amount
+        from bench_orders as orders
+        inner join bench_bikes as bikes on orders.`product.id` = bikes.`bike.id`
+        inner join bench_customers as customers
+            on orders.`customer.id` = customers.`customer.id`
+        """
+    )
+
+
+def write_csv(spark, directory: Path) -> tuple[Path, int]:
+    """The same rows as one CSV with a constant load_id, for cqlsh (not timed)."""
+    spec = select(["fct_order_lines"])[0]
+    load_id = uuid.uuid1()
+    frame = spark.sql(
+        f"select '{load_id}' as load_id, {', '.join(spec.names)} from {SOURCE}.fct_order_lines"
+    )
+    shutil.rmtree(directory, ignore_errors=True)
+    frame.coalesce(1).write.option("header", True).csv(str(directory))
+    path = Path(glob.glob(str(directory / "part-*.csv"))[0])
+    return path, frame.count()
+
+
+def fresh_keyspaces(settings) -> None:
+    """Drop both bench keyspaces, then create the schema in the cqlsh one."""
+    from loaders import schema
+    from loaders.connection import connect, params_from
+
+    cluster, session = connect(params_from(settings, keyspace=CQLSH_KS))
+    try:
+        for keyspace in (LOADER_KS, CQLSH_KS):
+            session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=120)
+        schema.apply(session, CQLSH_KS, "SimpleStrategy:1")
+    finally:
+        cluster.shutdown()
+
+
+def run_cqlsh(settings, csv_path: Path) -> tuple[float, int, str]:
+    spec = select(["fct_order_lines"])[0]
+    columns = ",".join(("load_id", *spec.names))
+    command = [
+        str(Path(sys.executable).with_name("cqlsh")),
+        settings.cassandra_hosts[0],
+        str(settings.cassandra_port),
+        "-e",
+        f"COPY {CQLSH_KS}.order_lines_by_customer ({columns}) FROM '{csv_path}' WITH HEADER = true",
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    output = done.stdout + done.stderr
+    match = re.search(r"(\d+) rows imported", output)
+    if done.returncode != 0 or not match:
+        raise SystemExit(f"cqlsh COPY failed ({done.returncode}):\n{output[-2000:]}")
+    processes = re.search(r"Using (\d+) child processes", output)
+    return seconds, int(match.group(1)), processes.group(1) if processes else "?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    settings = velos_settings.load()
+    started_node = None
+    if cassandra_node.query_ok(settings.cassandra_hosts[0], settings.cassandra_port) is None:
+        started_node = cassandra_node.start(settings)
+    try:
+        bench_dir = settings.home / "bench"
+        export = bench_dir / "cassandra-export"
+        marker = export / f".rows-{args.rows}"
+        if not marker.exists():
+            from velos.generate import generate
+
+            shutil.rmtree(export, ignore_errors=True)
+            generate(export, order_lines=args.rows, seed=42)
+            marker.touch()
+
+        from velos.spark import get_session
+
+        spark = get_session()
+        build_fact(spark, export)
+        csv_path, rows = write_csv(spark, bench_dir / "cassandra-csv")
+        print(f"{rows:,} order lines ready ({SOURCE}.fct_order_lines and {csv_path.name})")
+        fresh_keyspaces(settings)
+
+        # cqlsh first: the loader then runs while the node compacts cqlsh's data
+        cqlsh_s, cqlsh_rows, cqlsh_procs = run_cqlsh(settings, csv_path)
+        print(f"cqlsh COPY FROM: {cqlsh_rows:,} rows in {cqlsh_s:.1f}s")
+
+        from loaders.cassandra import load_marts
+
+        loader_settings = dataclasses.replace(settings, cassandra_keyspace=LOADER_KS)
+        begin = time.perf_counter()
+        report = load_marts(
+            spark, loader_settings, tables=["fct_order_lines"], source_schema=SOURCE
+        )
+        loader_total = time.perf_counter() - begin
+        table = report.tables[0]
+        assert table.rows == rows == cqlsh_rows, (table.rows, rows, cqlsh_rows)
+
+        results = {
+            "rows": rows,
+            "cpus": os.cpu_count(),
+            "load_average_1m": os.getloadavg()[0],
+            "cqlsh_child_processes": cqlsh_procs,
+            "cqlsh_seconds": round(cqlsh_s, 2),
+            "cqlsh_rows_per_s": round(rows / cqlsh_s),
+            "loader_stage_seconds": round(table.stage_seconds, 2),
+            "loader_write_seconds": round(table.write_seconds, 2),
+            "loader_verify_seconds": round(table.verify_seconds, 2),
+            "loader_total_seconds": round(loader_total, 2),
+            "loader_write_rows_per_s": round(rows / table.write_seconds),
+            "loader_end_to_end_rows_per_s": round(rows / loader_total),
+        }
+        results["ratio_write"] = round(
+            results["loader_write_rows_per_s"] / results["cqlsh_rows_per_s"], 2
+        )
+        results["ratio_end_to_end"] = round(
+            results["loader_end_to_end_rows_per_s"] / results["cqlsh_rows_per_s"], 2
+        )
+        print()
+        print(f"rows                               {rows:>12,}")
+        print(f"cqlsh COPY FROM                    {results['cqlsh_rows_per_s']:>12,} rows/s")
+        print(
+            f"loader, Spark read + write         {results['loader_write_rows_per_s']:>12,} rows/s"
+            f"  ({results['ratio_write']}x cqlsh)"
+        )
+        print(
+            f"loader, end to end (+ verify)      {results['loader_end_to_end_rows_per_s']:>12,}"
+            f" rows/s  ({results['ratio_end_to_end']}x cqlsh)"
+        )
+        bench_dir.mkdir(parents=True, exist_ok=True)
+        (bench_dir / "cassandra.json").write_text(json.dumps(results, indent=2) + "\n")
+        print(f"results: {bench_dir / 'cassandra.json'}")
+    finally:
+        if started_node is not None:
+            cassandra_node.stop(settings)
+
+
+if __name__ == "__main__":  # the loader spawns worker processes: keep the guard
+    main()
