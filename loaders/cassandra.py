@@ -4,8 +4,10 @@ One call of :func:`load_marts`:
 1. connects (clear errors within seconds for bad hosts, ports, credentials, permissions) and
    applies loaders/schema.cql idempotently;
 2. records a new ``load_id`` (timeuuid) as ``writing`` in the ``loads`` history;
-3. per mart: has Spark stage the mart as Parquet, partitioned and sorted by the Cassandra
-   partition key, then writes it under the new load_id (worker processes for large tables);
+3. per mart, writes its rows under the new load_id: a small mart comes from Spark as one
+   Arrow table; a large one is staged by Spark as Parquet (no shuffle) and written by worker
+   processes, each taking the partitions whose key hashes to it, sorted and batched by
+   partition;
 4. reads every written partition back and compares the row count and an order-independent
    checksum with the mart; any difference fails the load;
 5. only when every table is verified, flips the per-table pointers in ``current_load`` in one

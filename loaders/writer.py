@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 MASK64 = (1 << 64) - 1
 MAX_BATCH_ROWS = 100
-IN_KEYS = 100  # at most this many partitions per read-back request (an IN list)
-PAGE_ROWS = 5000  # ... and about this many rows
+IN_KEYS = 20  # at most this many partitions per read-back request (an IN list)
+PAGE_ROWS = 2000  # ... and about this many rows
 MAX_BATCH_BYTES = 24 * 1024  # well under Cassandra's default batch_size_fail_threshold (50KiB)
 ProgressFn = Callable[[str, int], None]
 
@@ -61,7 +61,14 @@ def checksum_text(value: int) -> str:
 
 
 def _retryable(exc: BaseException) -> bool:
-    from cassandra import OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout
+    from cassandra import (
+        OperationTimedOut,
+        ReadFailure,
+        ReadTimeout,
+        Unavailable,
+        WriteFailure,
+        WriteTimeout,
+    )
     from cassandra.cluster import NoHostAvailable
     from cassandra.connection import ConnectionException
     from cassandra.protocol import OverloadedErrorMessage, ServerError
@@ -72,6 +79,9 @@ def _retryable(exc: BaseException) -> bool:
             OperationTimedOut,
             WriteTimeout,
             ReadTimeout,
+            # a replica that failed or dropped the request under load: transient
+            WriteFailure,
+            ReadFailure,
             Unavailable,
             NoHostAvailable,
             ConnectionException,
@@ -162,7 +172,9 @@ class Writer:
         return self._prepared[key]
 
     # -- execution with bounded retries -------------------------------------------------------
-    def _execute(self, statements: Sequence[Any], indexes: list[int]) -> list[tuple[bool, Any]]:
+    def _execute(
+        self, statements: Sequence[Any], indexes: list[int], concurrency: int
+    ) -> list[tuple[bool, Any]]:
         """Run ``statements[i]`` for ``i`` in ``indexes`` with at most ``concurrency`` in flight.
 
         Only this thread submits; the driver's callbacks just queue outcomes. (The driver's
@@ -174,7 +186,7 @@ class Writer:
         position = 0
         in_flight = 0
         while position < len(indexes) or in_flight:
-            while in_flight < self.concurrency and position < len(indexes):
+            while in_flight < concurrency and position < len(indexes):
                 slot = position
                 position += 1
                 in_flight += 1
@@ -192,7 +204,9 @@ class Writer:
             outcomes[slot] = (True, value.result()) if ok else (False, value)
         return outcomes
 
-    def run(self, statements: Sequence[Any], during: str) -> list[Any]:
+    def run(
+        self, statements: Sequence[Any], during: str, concurrency: int | None = None
+    ) -> list[Any]:
         """Execute ``statements`` concurrently; retry the failed ones with backoff.
 
         Only timeouts, unavailable and connection errors are retried, at most
@@ -205,7 +219,11 @@ class Writer:
             if attempt:
                 time.sleep(self.backoff * (2 ** (attempt - 1)) * (1 + random.random() / 2))
             failed = []
-            for index, (ok, value) in zip(pending, self._execute(statements, pending), strict=True):
+            for index, (ok, value) in zip(
+                pending,
+                self._execute(statements, pending, concurrency or self.concurrency),
+                strict=True,
+            ):
                 if ok:
                     results[index] = value
                     continue
@@ -351,7 +369,10 @@ class Writer:
                 stmt.fetch_size = PAGE_ROWS * 2
                 statements.append(stmt)
             rows: list[tuple[Any, ...]] = []
-            for page in self.run(statements, f"reading back {spec.table}"):
+            # reads fan out to many partitions each: fewer in flight than writes, so a busy
+            # node answers them within its read timeout
+            reads = max(4, self.concurrency // 8)
+            for page in self.run(statements, f"reading back {spec.table}", reads):
                 rows.extend(page)  # iterating fetches further pages of a large partition
             if not rows:
                 continue

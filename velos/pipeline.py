@@ -8,7 +8,6 @@ seconds. Later stages (ML, serving) slot in as further steps. The plain `dbt see
 from __future__ import annotations
 
 import os
-import socket
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -107,33 +106,6 @@ def print_audit() -> None:
         console.table(frame.columns, [tuple(row) for row in rows])
 
 
-def _answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def ensure_cassandra(settings: Settings) -> str:
-    """Use the Cassandra node that answers on the configured host, or start the local one.
-
-    A node is only ever started on loopback; a remote host that does not answer is an error.
-    """
-    from velos import cassandra_node
-
-    host, port = settings.cassandra_hosts[0], settings.cassandra_port
-    if _answers(host, port):
-        return f"using the node that answers on {host}:{port}"
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        raise VelosError(
-            f"no Cassandra answers on {host}:{port}. Start it, fix CASSANDRA_HOSTS / "
-            "CASSANDRA_PORT, or run with --skip load."
-        )
-    cassandra_node.start(settings)
-    return f"nothing answered on {host}:{port}: started the local node (velos cassandra stop)"
-
-
 def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str] = ()) -> None:
     """Run the pipeline's steps in order, skipping those named in ``skip``."""
     skip = set(skip)
@@ -172,9 +144,16 @@ def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str]
 
     if "load" not in skip:
         from loaders.cassandra import load_marts
+        from velos import cassandra_node
 
         with console.step("cassandra") as info:
-            info["counts"] = ensure_cassandra(settings)
+            started = cassandra_node.ensure_running(settings)
+            where = f"{settings.cassandra_hosts[0]}:{settings.cassandra_port}"
+            info["counts"] = (
+                f"nothing answered: started the local node on {where} (velos cassandra stop)"
+                if started
+                else f"using the node that answers on {where}"
+            )
         with console.step("load") as info:
             report = load_marts(spark, settings)
             info["counts"] = str(report)
