@@ -40,6 +40,9 @@ browser: ## install headless Chromium (Debian) for the report test, if missing
 demo: setup ## the main job: check, seed, build, report and load, on the embedded Spark
 	$(BIN)/velos run
 
+# Tests build and overwrite tables: they get a home of their own, apart from the demo's.
+test test-fast: export VELOS_HOME := $(VELOS_HOME)/test
+
 test: setup browser ## lint, then every test (dbt build on Spark, Cassandra, browser)
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest
