@@ -1,15 +1,15 @@
 {#
-    A cached view of a text file, one row per physical line, numbered in file order.
+    A temporary view of a text file, one row per physical line, numbered in file order.
 
     monotonically_increasing_id() is (partition index << 33) + row number within the partition,
     and the partitions of one file follow its byte order. So a line's number is its row number
     in its partition plus the lines of the partitions before it: no global sort, and the file
-    is still read in parallel. Caching lets the header probe and the load share one read.
-    Run velos_drop_lines_view() before (a failed seed may have left one behind in a long-lived
-    session) and after.
+    is still read in parallel. Not cached: re-reading the text is cheaper than caching a
+    million lines. Run velos_drop_lines_view() before (a failed seed may have left one behind
+    in a long-lived session) and after.
 #}
 {% macro velos_number_lines_sql(view_name, path) -%}
-    cache table {{ view_name }} as
+    create or replace temporary view {{ view_name }} as
     with lines as (
         select
             value,
@@ -39,6 +39,5 @@
 
 
 {% macro velos_drop_lines_view(view_name) -%}
-    {% do adapter.execute("uncache table if exists " ~ view_name) %}
     {% do adapter.execute("drop view if exists " ~ view_name) %}
 {%- endmacro %}

@@ -11,8 +11,12 @@
     select
         _line_number,
         _raw_line,
-        {#- a comma counts as a separator only when an even number of quotes follows it #}
-        size(split(_raw_line, ',(?=(?:[^"]*"[^"]*")*[^"]*$)', -1)) as _field_count,
+        {#- a comma separates fields only when an even number of quotes follows it; lines
+            without quotes (nearly all) take the cheap split #}
+        case
+            when instr(_raw_line, '"') = 0 then size(split(_raw_line, ',', -1))
+            else size(split(_raw_line, ',(?=(?:[^"]*"[^"]*")*[^"]*$)', -1))
+        end as _field_count,
         {%- for column in columns %}
         parsed.`{{ column }}`{{ "," if not loop.last }}
         {%- endfor %}
