@@ -367,12 +367,11 @@ def test_node_killed_mid_load_then_restart_and_reload(
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"cassandra_hosts": ["192.0.2.1"]}, r"192\.0\.2\.1:9042"),  # TEST-NET-1: never routed
-        ({"cassandra_hosts": ["127.0.0.2"], "cassandra_port": 9042}, "127.0.0.2:9042"),
+        # a loopback address nothing listens on: tests never send traffic off this machine
+        ({"cassandra_hosts": ["127.0.0.2"], "cassandra_port": 9042}, r"127\.0\.0\.2:9042"),
         ({"cassandra_port": 9}, r"127\.0\.0\.1:9 .*(refused|did not answer)"),
-        ({"cassandra_hosts": ["no-such-host.invalid"]}, "cannot resolve Cassandra host"),
     ],
-    ids=["unreachable-host", "nothing-on-that-loopback", "wrong-port", "unknown-name"],
+    ids=["unreachable-host", "wrong-port"],
 )
 def test_bad_configuration_fails_fast_and_clearly(
     node: Any, marts: dict[str, str], spark: Any, changes: dict[str, Any], expected: str
