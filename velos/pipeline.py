@@ -130,7 +130,12 @@ def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str]
 
     if "build" not in skip:
         with console.step("build") as info:
-            results = run_dbt(["build", "--exclude", "resource_type:seed"])
+            try:
+                results = run_dbt(["build", "--exclude", "resource_type:seed"])
+            except VelosError:
+                # the audit tables are written before the threshold tests fail: show them
+                print_audit()
+                raise
             info["counts"] = _build_summary(results)
         print_audit()
         console.say("marts: " + _describe_counts(_row_counts(MART_TABLES)))
