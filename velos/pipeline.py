@@ -81,7 +81,10 @@ def _build_summary(results: Any) -> str:
         for node_result in results.results
     )
     models = sum(n for (kind, _), n in statuses.items() if kind == "model")
-    tests = {status: n for (kind, status), n in statuses.items() if kind in ("test", "unit_test")}
+    tests: Counter[str] = Counter()
+    for (kind, status), n in statuses.items():
+        if kind in ("test", "unit_test"):
+            tests[status] += n
     return f"{models} models, tests: " + ", ".join(f"{n} {s}" for s, n in sorted(tests.items()))
 
 
