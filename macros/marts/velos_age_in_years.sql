@@ -1,5 +1,6 @@
 {#
-    Whole years between a birth date and a reference date: the calendar age, one less when
+    Whole years between a birth date and a reference date (the calendar age), used for the
+    staging age rule (as of today) and dim_customers.age (as of the last order date), one less when
     the birthday has not come yet in the reference year (months_between would round on 31-day
     months). Null when either date is null.
 #}
