@@ -4,8 +4,9 @@
     dbt-spark's stock seed loader parses the file with agate in Python and sends the rows
     back as INSERT ... VALUES statements, re-inferring every column's type inside the row loop:
     it is quadratic (2,000 order lines: 38 s; 15,644: unfinished after 15 min). This override
-    lets Spark read the file itself and writes the raw table in one CREATE OR REPLACE, which is
-    atomic on Delta: a seed is either fully replaced or left as it was.
+    lets Spark read the file itself, twice: a cheap pass that checks it and counts the lines of
+    each partition (velos_profile_file), then one CREATE OR REPLACE that numbers, parses and
+    writes them, which is atomic on Delta: a seed is either fully replaced or left as it was.
 
     Contract of a raw table: every value is text (nothing can fail here; typing is staging's
     job), plus three lineage columns that the audit needs:
@@ -31,33 +32,21 @@
     {%- set path = velos_seed_path(model) -%}
     {%- set file_name = path.split('/')[-1] -%}
     {%- set columns = velos_raw_column_names(header) -%}
-    {%- set lines_view = model.name ~ '__lines' -%}
     {%- set target_relation = this.incorporate(type='table') -%}
 
     {{ run_hooks(pre_hooks) }}
 
-    {% do velos_drop_lines_view(lines_view) %}
-    {% call statement('number_lines') -%}
-        {{ velos_number_lines_sql(lines_view, path) }}
-    {%- endcall %}
-
-    {#- Spark's text reader keeps the bytes as they are: check that they are UTF-8. #}
-    {%- set probe = run_query(
-        "select max(case when _line_number = 1 then _raw_line end) as header_line,"
-        ~ " count(*) - 1 as data_lines,"
-        ~ " count_if(not is_valid_utf8(_raw_line)) as bad_lines,"
-        ~ " min(case when not is_valid_utf8(_raw_line)"
-        ~ " then _line_number end) as first_bad_line"
-        ~ " from " ~ lines_view) -%}
-    {%- set row = probe.rows[0] -%}
-    {%- do velos_check_file(file_name, header, row[0], row[1] | int, row[2] | int, row[3]) -%}
+    {#- one cheap pass checks the whole file (header, size, UTF-8) before anything is written #}
+    {%- set profile = velos_profile_file(path) -%}
+    {%- do velos_check_file(file_name, header, profile.header_line, profile.data_lines,
+                            profile.bad_lines, profile.first_bad_line) -%}
+    {%- set data_lines = profile.data_lines -%}
 
     {%- if var('velos_check_only', false) -%}
-        {% do velos_drop_lines_view(lines_view) %}
-        {% call noop_statement('main', 'CHECKED ' ~ (row[1] | int), 'CHECKED', row[1] | int) -%}
+        {% call noop_statement('main', 'CHECKED ' ~ data_lines, 'CHECKED', data_lines) -%}
             -- {{ file_name }} checked, nothing written
         {%- endcall %}
-        {% do store_result('agate_table', response='CHECKED ' ~ (row[1] | int)) %}
+        {% do store_result('agate_table', response='CHECKED ' ~ data_lines) %}
         {{ return({'relations': []}) }}
     {%- endif -%}
 
@@ -65,11 +54,10 @@
         create or replace table {{ target_relation }}
         using delta
         as
-        {{ velos_raw_select_sql(lines_view, columns) }}
+        {{ velos_raw_select_sql(path, columns, profile.lines_before) }}
     {%- endcall %}
 
-    {% do velos_drop_lines_view(lines_view) %}
-    {% do store_result('agate_table', response='CREATE ' ~ (row[1] | int)) %}
+    {% do store_result('agate_table', response='CREATE ' ~ data_lines) %}
 
     {% do persist_docs(target_relation, model) %}
     {{ run_hooks(post_hooks) }}
