@@ -6,7 +6,8 @@
 2. Spark builds fct_order_lines from it (the mart's columns and types; not timed) in the
    schema bench_cassandra, and writes the same rows as one CSV for cqlsh (not timed);
 3. both load into identical, empty order_lines_by_customer tables (schema of loaders/schema.cql)
-   in two keyspaces of the one local node (started here if nothing answers, stopped after):
+   in two keyspaces of the one local node (started here if nothing answers, stopped after);
+   cqlsh's keyspace is dropped before the loader runs, so each starts on an empty node:
    - cqlsh COPY FROM with its defaults (cqlsh 6.2.2 from PyPI);
    - loaders.cassandra.load_marts, which also reads the mart through Spark, stages it, and
      then reads every row back to verify it.
@@ -89,11 +90,21 @@ def fresh_keyspaces(settings) -> None:
     from loaders import schema
     from loaders.connection import connect, params_from
 
+    for keyspace in (LOADER_KS, CQLSH_KS):
+        drop_keyspace(settings, keyspace)
     cluster, session = connect(params_from(settings, keyspace=CQLSH_KS))
     try:
-        for keyspace in (LOADER_KS, CQLSH_KS):
-            session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=120)
         schema.apply(session, CQLSH_KS, "SimpleStrategy:1")
+    finally:
+        cluster.shutdown()
+
+
+def drop_keyspace(settings, keyspace: str) -> None:
+    from loaders.connection import connect, params_from
+
+    cluster, session = connect(params_from(settings, keyspace=keyspace))
+    try:
+        session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=120)
     finally:
         cluster.shutdown()
 
@@ -147,9 +158,11 @@ def main() -> None:
         print(f"{rows:,} order lines ready ({SOURCE}.fct_order_lines and {csv_path.name})")
         fresh_keyspaces(settings)
 
-        # cqlsh first: the loader then runs while the node compacts cqlsh's data
         cqlsh_s, cqlsh_rows, cqlsh_procs = run_cqlsh(settings, csv_path)
         print(f"cqlsh COPY FROM: {cqlsh_rows:,} rows in {cqlsh_s:.1f}s")
+        # Both runs start from an empty node: dropping cqlsh's keyspace discards its memtable,
+        # which would otherwise be flushed (and compacted) on the node while the loader runs.
+        drop_keyspace(settings, CQLSH_KS)
 
         from loaders.cassandra import load_marts
 

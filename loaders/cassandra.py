@@ -572,7 +572,7 @@ def load_marts(
     source_schema: str = "marts",
     keyspace: str | None = None,
     workers: int | None = None,
-    concurrency: int = 128,
+    concurrency: int = 32,
     on_rows: Callable[[str, int], None] | None = None,
 ) -> LoadReport:
     """Load the marts (all, or the named ones) into Cassandra as one new verified load.
@@ -600,7 +600,6 @@ def load_marts(
         progress=bars,
     )
     started = time.monotonic()
-    _quiet_batch_warnings()
     try:
         loader.open()
         reports = [loader.load_table(spec) for spec in specs]
@@ -653,19 +652,6 @@ def _failure(exc: BaseException, params: ConnParams, loader: _Loader) -> VelosEr
             "with `if __name__ == '__main__':`.)"
         )
     return VelosError(f"{translate(exc, params, 'loading')}.{tail}")
-
-
-class _BatchWarningFilter(logging.Filter):
-    """Drop the server's 'batch size' warnings: our one-partition batches are by design."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Batch for" not in record.getMessage()
-
-
-def _quiet_batch_warnings() -> None:
-    logger = logging.getLogger("cassandra.cluster")
-    if not any(isinstance(f, _BatchWarningFilter) for f in logger.filters):
-        logger.addFilter(_BatchWarningFilter())
 
 
 # -- readers ----------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ loader's Python side cheap (the driver's ``bind`` costs ~20 us per row of 10 col
 Checksum: each value gets a 64-bit hash (splitmix64 of its bits; BLAKE2b for text), salted by
 its column position; a row's hash mixes the sum of its columns' hashes; a table's checksum is
 the sum of its rows' hashes mod 2**64, so row order does not matter and duplicates count. The
-mart side hashes the Arrow data Spark produced; the read-back side turns the values the driver
-decoded into Arrow arrays of the same types and hashes them with the same code.
+mart side hashes the Arrow data Spark produced. The read-back side selects every column as its
+CQL wire bytes (``bigintAsBlob(col)``...: the driver then only cuts bytes, five times cheaper
+than building Decimal and Date objects), decodes them column at a time into Arrow arrays of the
+mart's types (``from_wire``) and hashes them with the same code.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import hashlib
 import itertools
 import struct
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -147,13 +150,91 @@ def serialize(array: pa.Array, cql_type: str, null: Any = None) -> list[Any]:
     return values
 
 
-# -- read-back: driver values -> Arrow ---------------------------------------------------------
-def to_arrow(values: list[Any], cql_type: str, arrow_type: pa.DataType) -> pa.Array:
-    """Arrow array of the values the driver decoded, typed like the mart's column."""
-    if cql_type == "date":  # the driver decodes CQL dates to cassandra.util.Date
-        days = [None if v is None else v.days_from_epoch for v in values]
-        return pa.array(days, type=pa.int32()).cast(pa.date32())
-    return pa.array(values, type=arrow_type)
+# -- read-back: CQL wire bytes -> Arrow --------------------------------------------------------
+_WIDTHS = {"bigint": 8, "double": 8, "date": 4}
+
+
+def _null_mask(values: Sequence[bytes | None]) -> np.ndarray | None:
+    if None not in values:
+        return None
+    return np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+
+
+def _varints(array: pa.Array) -> np.ndarray | None:
+    """Big-endian two's-complement integers of 1 to 8 bytes, as int64; None if any is longer."""
+    n = len(array)
+    if n == 0:
+        return np.zeros(0, dtype="<i8")
+    lengths = np.asarray(pc.binary_length(array).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if lengths.min() < 1 or lengths.max() > 8:
+        return None
+    offsets = np.frombuffer(array.buffers()[1], dtype="<i4")[array.offset : array.offset + n]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    # right-align each value in an 8-byte cell, then sign-extend into the unused bytes
+    position = np.arange(8)
+    used = position >= (8 - lengths[:, None])
+    index = offsets[:, None] + lengths[:, None] - 8 + position
+    cells = np.where(used, data[np.where(used, index, 0)], 0).astype(np.uint8)
+    negative = data[offsets] >= 0x80
+    cells[~used & negative[:, None]] = 0xFF
+    return cells.view(">i8").reshape(-1).astype("<i8")
+
+
+def _decimals(values: Sequence[bytes], arrow_type: pa.Decimal128Type) -> pa.Array:
+    """CQL decimals (4-byte scale + varint) as Arrow decimal128 of the mart's scale."""
+    blobs = pa.array(values, type=pa.binary())
+    scale = struct.pack(">i", arrow_type.scale)
+    same_scale = len(blobs) == 0 or pc.all(pc.equal(pc.binary_slice(blobs, 0, 4), scale)).as_py()
+    unscaled = _varints(pc.binary_slice(blobs, 4, 1 << 30)) if same_scale else None
+    if unscaled is None:  # rare: another scale or a value wider than 64 bits
+        decoded = [
+            Decimal(int.from_bytes(v[4:], "big", signed=True)).scaleb(
+                -int.from_bytes(v[:4], "big", signed=True)
+            )
+            for v in values
+        ]
+        return pa.array(decoded, type=arrow_type)  # raises if a value does not fit the mart's type
+    words = np.empty((len(unscaled), 2), dtype="<u8")
+    words[:, 0] = unscaled.view("<u8")
+    words[:, 1] = np.where(unscaled < 0, np.uint64(0xFFFFFFFFFFFFFFFF), np.uint64(0))
+    return pa.Array.from_buffers(arrow_type, len(unscaled), [None, pa.py_buffer(words.tobytes())])
+
+
+def from_wire(values: Sequence[bytes | None], cql_type: str, arrow_type: pa.DataType) -> pa.Array:
+    """Arrow array, typed like the mart's column, of values read back as CQL wire bytes."""
+    mask = _null_mask(values)
+    if mask is not None:  # stand-ins that decode cleanly; the mask restores the nulls
+        filler = (
+            struct.pack(">i", 0) + b"\x00"
+            if cql_type == "decimal"
+            else bytes(_WIDTHS.get(cql_type, 0))
+        )
+        values = [filler if v is None else v for v in values]
+    if cql_type == "text":
+        array = pa.array(values, type=pa.binary()).cast(arrow_type)
+    elif cql_type == "decimal":
+        array = _decimals(values, arrow_type)
+    elif cql_type in _WIDTHS:
+        width = _WIDTHS[cql_type]
+        data = b"".join(values)
+        if len(data) != width * len(values):
+            raise ValueError(f"a {cql_type} read back is not {width} bytes long")
+        if cql_type == "bigint":
+            numbers = np.frombuffer(data, dtype=">i8").astype("<i8")
+        elif cql_type == "double":
+            numbers = np.frombuffer(data, dtype=">f8").astype("<f8")
+        else:  # date: unsigned days with the epoch at 2**31
+            days = np.frombuffer(data, dtype=">u4").astype("<i8") - _DATE_OFFSET
+            numbers = days.astype("<i4")
+        array = pa.array(numbers)
+        array = array.cast(arrow_type) if cql_type != "date" else array.view(pa.date32())
+        if arrow_type != array.type:
+            array = array.cast(arrow_type)
+    else:  # pragma: no cover
+        raise ValueError(f"no wire decoder for CQL type {cql_type}")
+    if mask is not None:
+        array = pc.if_else(pa.array(mask), pa.scalar(None, type=arrow_type), array)
+    return array
 
 
 def partition_starts(arrays: Sequence[pa.Array], max_rows: int) -> list[int]:

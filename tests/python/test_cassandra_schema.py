@@ -94,6 +94,41 @@ def test_column_serialization_matches_the_driver() -> None:
             assert decoded == value, (cql_type, value, decoded)
 
 
+def test_wire_bytes_read_back_decode_to_the_marts_types() -> None:
+    """from_wire decodes what the driver itself encodes (an independent serializer)."""
+    from cassandra import cqltypes
+
+    d = decimal.Decimal
+    samples = {
+        "bigint": (pa.array([0, -1, 2**31 - 1, None, -(2**31)], pa.int32()), cqltypes.LongType),
+        "double": (pa.array([0.25, -1e300, None, 3.0]), cqltypes.DoubleType),
+        "text": (pa.array(["Vélo", "", None, 'a"b;']), cqltypes.UTF8Type),
+        "date": (
+            pa.array([datetime.date(2011, 1, 7), datetime.date(1969, 12, 31), None]),
+            cqltypes.SimpleDateType,
+        ),
+        "decimal": (  # one- to eight-byte varints, signs, nulls
+            pa.array([d("123456.78"), d("-0.01"), None, d("0.00"), d("-128.00"), d("1.28"),
+                      d("-9999999999999999.99"), d("9999999999999999.99")],
+                     pa.decimal128(18, 2)),
+            cqltypes.DecimalType,
+        ),
+    }  # fmt: skip
+    for cql_type, (array, driver_type) in samples.items():
+        wire = [None if v is None else driver_type.serialize(v, 5) for v in array.to_pylist()]
+        decoded = columns.from_wire(wire, cql_type, array.type)
+        assert decoded.type == array.type
+        assert decoded.to_pylist() == array.to_pylist(), cql_type
+
+    # wider than 64 bits, or stored with another scale: the exact slow path
+    wide = pa.array([d("12345678901234567890123.45"), d("-1.50")], pa.decimal128(38, 2))
+    wire = [cqltypes.DecimalType.serialize(v, 5) for v in (wide[0].as_py(), d("-1.5"))]
+    assert columns.from_wire(wire, "decimal", wide.type).to_pylist() == wide.to_pylist()
+
+    with pytest.raises(ValueError, match="not 8 bytes"):
+        columns.from_wire([b"\x00" * 4], "bigint", pa.int64())
+
+
 def test_checksum_ignores_row_order_and_sees_every_change() -> None:
     types = ["bigint", "text", "decimal"]
 
