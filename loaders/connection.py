@@ -202,7 +202,18 @@ def translate(exc: BaseException, params: ConnParams, during: str = "connecting"
                     "(check CASSANDRA_USER / CASSANDRA_PASSWORD)"
                 )
         for error in errors:
-            if isinstance(error, ssl.SSLError) or "SSL" in type(error).__name__:
+            # the driver may wrap the ssl error in an OSError that only quotes it
+            if "CERTIFICATE_VERIFY_FAILED" in str(error):
+                return VelosError(
+                    f"TLS handshake with Cassandra at {where} failed: the node's certificate is "
+                    "not signed by the CA in CASSANDRA_SSL_CA (or its name does not match the "
+                    "host): point CASSANDRA_SSL_CA at the CA that signed it"
+                )
+            if (
+                isinstance(error, ssl.SSLError)
+                or "SSL" in type(error).__name__
+                or "[SSL" in str(error)
+            ):
                 return VelosError(
                     f"TLS handshake with Cassandra at {where} failed ({type(error).__name__}): "
                     "check CASSANDRA_SSL_CA / CASSANDRA_SSL_VERIFY, and that the node has "

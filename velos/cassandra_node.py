@@ -1,7 +1,7 @@
 """One local Apache Cassandra 5.0 node, run from the Maven jar cache (no Docker, no tarball).
 
 ``start`` writes a minimal ``cassandra.yaml`` and ``logback.xml`` under
-``$VELOS_HOME/cassandra/`` (``cassandra-auth/`` in PasswordAuthenticator mode), launches
+``$VELOS_HOME/cassandra/`` (``cassandra-auth/`` in secured mode), launches
 ``org.apache.cassandra.service.CassandraDaemon`` with the flags of Cassandra's
 ``conf/jvm17-server.options`` plus the jamm agent, keeps the pid, and waits until the native port
 answers a real CQL query. ``stop`` ends only that pid. The node listens on 127.0.0.1 only.
@@ -9,7 +9,9 @@ answers a real CQL query. ``stop`` ends only that pid. The node listens on 127.0
 Environment (all optional):
     CASSANDRA_PORT           native (CQL) port, shared with the loader's settings (9042)
     CASSANDRA_STORAGE_PORT   inter-node port (7000)
-    CASSANDRA_LOCAL_AUTH=1   start with PasswordAuthenticator + CassandraAuthorizer
+    CASSANDRA_LOCAL_AUTH=1   the secured node: PasswordAuthenticator + CassandraAuthorizer, and
+                             TLS on the native port (optional, so plain clients still connect)
+                             with a self-signed certificate whose PEM is ``tls_certificate()``
     CASSANDRA_HEAP           max heap, e.g. 2G (initial heap is 1G)
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -115,7 +118,7 @@ commitlog_sync_period: 10000ms
 authenticator: {authenticator}
 authorizer: {authorizer}
 role_manager: CassandraRoleManager
-# dev node: no snapshots on truncate/drop
+{client_encryption}# dev node: no snapshots on truncate/drop
 auto_snapshot: false
 snapshot_before_compaction: false
 # Cassandra 5.0's recommended memtable for new clusters (conf/cassandra_latest.yaml): a trie
@@ -288,6 +291,60 @@ def _log_tail(node: Node, lines: int = 30) -> str:
     return "\n".join(chunks) or f"(no log in {node.dir / 'logs'})"
 
 
+CLIENT_ENCRYPTION_YAML = """\
+# TLS for clients; optional, so plain connections on the same port still work
+client_encryption_options:
+  enabled: true
+  optional: true
+  keystore: {keystore}
+  keystore_password: {password}
+  store_type: PKCS12
+"""
+
+
+def tls_certificate(node: Node) -> Path:
+    """The secured node's self-signed certificate (PEM): the CA for CASSANDRA_SSL_CA."""
+    return node.dir / "conf" / "node-cert.pem"
+
+
+def _client_encryption(node: Node) -> str:
+    """Make the node's TLS key pair once (keytool, from the JDK) and the yaml that uses it."""
+    conf = node.dir / "conf"
+    keystore = conf / "node-keystore.p12"
+    password_file = conf / "node-keystore.password"
+    certificate = tls_certificate(node)
+    if not (keystore.is_file() and password_file.is_file() and certificate.is_file()):
+        # a fresh random password: it only ever lives in this ignored folder
+        password = secrets.token_urlsafe(18)
+        keystore.unlink(missing_ok=True)
+        keytool = [
+            "keytool", "-noprompt", "-storetype", "PKCS12", "-keystore", str(keystore),
+            "-storepass", password, "-alias", "velos-dev",
+        ]  # fmt: skip
+        try:
+            subprocess.run(
+                [*keytool, "-genkeypair", "-keyalg", "RSA", "-keysize", "2048", "-validity",
+                 "3650", "-dname", "CN=velos local Cassandra", "-keypass", password,
+                 "-ext", f"SAN=ip:{LISTEN_ADDRESS},dns:localhost"],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            subprocess.run(
+                [*keytool, "-exportcert", "-rfc", "-file", str(certificate)],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", "") or str(exc)
+            raise VelosError(
+                f"cannot make the secured node's TLS certificate with keytool (from the JDK): "
+                f"{detail.strip()[:300]}"
+            ) from None
+        password_file.write_text(password)
+        password_file.chmod(0o600)
+    return CLIENT_ENCRYPTION_YAML.format(
+        keystore=keystore, password=password_file.read_text().strip()
+    )
+
+
 def _write_config(node: Node) -> Path:
     conf = node.dir / "conf"
     subdirs = ("conf", "triggers", "data", "commitlog", "saved_caches", "hints", "cdc_raw", "logs")
@@ -302,6 +359,7 @@ def _write_config(node: Node) -> Path:
             node_dir=node.dir,
             authenticator="PasswordAuthenticator" if node.auth else "AllowAllAuthenticator",
             authorizer="CassandraAuthorizer" if node.auth else "AllowAllAuthorizer",
+            client_encryption=_client_encryption(node) if node.auth else "",
         )
     )
     (conf / "logback.xml").write_text(LOGBACK_XML.format(log_dir=node.dir / "logs"))
@@ -459,6 +517,7 @@ def status(
         "version": version,
         "dir": str(node.dir),
         "log": str(node.log_file),
+        "tls_certificate": str(tls_certificate(node)) if node.auth else None,
     }
 
 
@@ -466,7 +525,10 @@ def format_status(info: dict[str, object]) -> str:
     """One line for ``velos cassandra status``."""
     if info["running"]:
         health = f"healthy, Cassandra {info['version']}" if info["healthy"] else "NOT answering"
-        return f"cassandra: pid {info['pid']} on {info['host']}:{info['port']} ({health})"
+        line = f"cassandra: pid {info['pid']} on {info['host']}:{info['port']} ({health})"
+        if info.get("tls_certificate"):
+            line += f"; secured: login and TLS, CASSANDRA_SSL_CA={info['tls_certificate']}"
+        return line
     if info["healthy"]:
         return (
             f"cassandra: a node velos did not start answers on {info['host']}:{info['port']} "

@@ -8,7 +8,8 @@ Fixtures:
 - ``marts`` (session): real Spark tables with known rows in the schema ``cass_test_marts``
   (the four answer marts and a small fct_order_lines) and a 300,000-row fct_order_lines in
   ``cass_test_big``, through velos.spark.get_session() (so under the run's VELOS_HOME).
-- ``auth_node`` (module): a second node in PasswordAuthenticator mode on ports 9142/7100.
+- ``auth_node`` (module): a second, secured node on ports 9142/7100 (PasswordAuthenticator,
+  and TLS with a self-signed certificate, optional so plain sessions work too).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import logging
+import subprocess
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -479,3 +482,67 @@ def test_missing_keyspace_permission_then_granted(
         progress=False,
     )
     assert report.tables[0].rows == 4
+
+
+# -- TLS ----------------------------------------------------------------------------------------
+def _auth_node_certificate() -> str:
+    node = cassandra_node.node_for(
+        velos_settings.load(), auth=True, native_port=AUTH_PORT, storage_port=AUTH_STORAGE_PORT
+    )
+    return str(cassandra_node.tls_certificate(node))
+
+
+def test_tls_load_verifies_the_node_certificate(
+    auth_node: Any, marts: dict[str, str], spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders.connection import connect, params_from
+
+    monkeypatch.setenv("CASSANDRA_SSL_CA", _auth_node_certificate())
+    admin = auth_settings(*cassandra_node.DEV_SUPERUSER)
+    report = load_marts(
+        spark, admin, tables=["purchases_by_city"], source_schema=SMALL, progress=False
+    )
+    assert report.tables[0].rows == 4
+
+    # the node itself reports a session opened the loader's way as encrypted
+    auth_node.execute(
+        "CREATE ROLE IF NOT EXISTS velos_tls_probe WITH LOGIN = true AND PASSWORD = 'probe-pass'"
+    )
+    cluster, _session = connect(params_from(auth_settings("velos_tls_probe", "probe-pass")))
+    try:
+        clients = list(auth_node.execute("SELECT username, ssl_enabled FROM system_views.clients"))
+    finally:
+        cluster.shutdown()
+    probe = [client.ssl_enabled for client in clients if client.username == "velos_tls_probe"]
+    assert probe and all(probe)
+    # the fixture's plain session works beside it: TLS is optional on this node
+    assert any(client.username == "cassandra" and not client.ssl_enabled for client in clients)
+
+
+def test_tls_with_an_unknown_certificate_is_refused_clearly(
+    auth_node: Any,
+    marts: dict[str, str],
+    spark: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # a certificate of another (self-signed) authority: the node's must not pass for it
+    keystore, other = tmp_path / "other.p12", tmp_path / "other.pem"
+    keytool = ["keytool", "-noprompt", "-storetype", "PKCS12", "-keystore", str(keystore),
+               "-storepass", "other-pass", "-alias", "other"]  # fmt: skip
+    subprocess.run([*keytool, "-genkeypair", "-keyalg", "RSA", "-dname", "CN=other",
+                    "-ext", "SAN=ip:127.0.0.1"], check=True, capture_output=True)  # fmt: skip
+    subprocess.run([*keytool, "-exportcert", "-rfc", "-file", str(other)], check=True,
+                   capture_output=True)  # fmt: skip
+    monkeypatch.setenv("CASSANDRA_SSL_CA", str(other))
+    started = time.monotonic()
+    with pytest.raises(
+        VelosError, match=r"127\.0\.0\.1:9142 failed: the node.s certificate is not"
+    ):
+        load_marts(
+            spark,
+            auth_settings(*cassandra_node.DEV_SUPERUSER),
+            source_schema=SMALL,
+            progress=False,
+        )
+    assert time.monotonic() - started < 15
