@@ -88,19 +88,6 @@ def write_csv(spark, directory: Path, source: str = SOURCE) -> tuple[Path, int]:
     return path, frame.count()
 
 
-def fresh_keyspace(settings, keyspace: str) -> None:
-    """Drop ``keyspace`` and create it again, empty, with the loader's schema."""
-    from loaders import schema
-    from loaders.connection import connect, params_from
-
-    drop_keyspace(settings, keyspace)
-    cluster, session = connect(params_from(settings, keyspace=keyspace))
-    try:
-        schema.apply(session, keyspace, "SimpleStrategy:1")
-    finally:
-        cluster.shutdown()
-
-
 def warm_up(spark, settings, bench_dir: Path) -> None:
     """Both tools once on the first rows, into scratch keyspaces dropped after (not timed).
 
@@ -116,7 +103,7 @@ def warm_up(spark, settings, bench_dir: Path) -> None:
     )
     csv_path, _rows = write_csv(spark, bench_dir / "warmup-csv", WARMUP)
     cqlsh_ks, loader_ks = f"{WARMUP}_cqlsh", f"{WARMUP}_loader"
-    fresh_keyspace(settings, cqlsh_ks)
+    drop_keyspace(settings, cqlsh_ks, recreate=True)
     run_cqlsh(settings, csv_path, cqlsh_ks)
     load_marts(
         spark,
@@ -129,12 +116,16 @@ def warm_up(spark, settings, bench_dir: Path) -> None:
         drop_keyspace(settings, keyspace)
 
 
-def drop_keyspace(settings, keyspace: str) -> None:
+def drop_keyspace(settings, keyspace: str, *, recreate: bool = False) -> None:
+    """Drop ``keyspace``; with ``recreate``, create it again, empty, with the loader's schema."""
+    from loaders import schema
     from loaders.connection import connect, params_from
 
     cluster, session = connect(params_from(settings, keyspace=keyspace))
     try:
         session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=120)
+        if recreate:
+            schema.apply(session, keyspace, "SimpleStrategy:1")
     finally:
         cluster.shutdown()
 
@@ -188,7 +179,7 @@ def main() -> None:
         print(f"{rows:,} order lines ready ({SOURCE}.fct_order_lines and {csv_path.name})")
         warm_up(spark, settings, bench_dir)
         drop_keyspace(settings, LOADER_KS)
-        fresh_keyspace(settings, CQLSH_KS)
+        drop_keyspace(settings, CQLSH_KS, recreate=True)
 
         cqlsh_s, cqlsh_rows, cqlsh_procs = run_cqlsh(settings, csv_path)
         print(f"cqlsh COPY FROM: {cqlsh_rows:,} rows in {cqlsh_s:.1f}s")

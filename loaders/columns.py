@@ -151,7 +151,7 @@ def serialize(array: pa.Array, cql_type: str, null: Any = None) -> list[Any]:
 
 
 # -- read-back: CQL wire bytes -> Arrow --------------------------------------------------------
-_WIDTHS = {"bigint": 8, "double": 8, "date": 4}
+_WIRE_DTYPES = {"bigint": np.dtype(">i8"), "double": np.dtype(">f8"), "date": np.dtype(">u4")}
 
 
 def _null_mask(values: Sequence[bytes | None]) -> np.ndarray | None:
@@ -204,31 +204,27 @@ def from_wire(values: Sequence[bytes | None], cql_type: str, arrow_type: pa.Data
     """Arrow array, typed like the mart's column, of values read back as CQL wire bytes."""
     mask = _null_mask(values)
     if mask is not None:  # stand-ins that decode cleanly; the mask restores the nulls
-        filler = (
-            struct.pack(">i", 0) + b"\x00"
-            if cql_type == "decimal"
-            else bytes(_WIDTHS.get(cql_type, 0))
-        )
+        if cql_type == "decimal":
+            filler = struct.pack(">i", 0) + b"\x00"
+        else:
+            filler = bytes(_WIRE_DTYPES[cql_type].itemsize if cql_type in _WIRE_DTYPES else 0)
         values = [filler if v is None else v for v in values]
     if cql_type == "text":
         array = pa.array(values, type=pa.binary()).cast(arrow_type)
     elif cql_type == "decimal":
         array = _decimals(values, arrow_type)
-    elif cql_type in _WIDTHS:
-        width = _WIDTHS[cql_type]
+    elif cql_type in _WIRE_DTYPES:
+        dtype = _WIRE_DTYPES[cql_type]
         data = b"".join(values)
-        if len(data) != width * len(values):
-            raise ValueError(f"a {cql_type} read back is not {width} bytes long")
-        if cql_type == "bigint":
-            numbers = np.frombuffer(data, dtype=">i8").astype("<i8")
-        elif cql_type == "double":
-            numbers = np.frombuffer(data, dtype=">f8").astype("<f8")
-        else:  # date: unsigned days with the epoch at 2**31
-            days = np.frombuffer(data, dtype=">u4").astype("<i8") - _DATE_OFFSET
-            numbers = days.astype("<i4")
-        array = pa.array(numbers)
-        array = array.cast(arrow_type) if cql_type != "date" else array.view(pa.date32())
-        if arrow_type != array.type:
+        if len(data) != dtype.itemsize * len(values):
+            raise ValueError(f"a {cql_type} read back is not {dtype.itemsize} bytes long")
+        numbers = np.frombuffer(data, dtype=dtype)
+        if cql_type == "date":  # unsigned days with the epoch at 2**31
+            days = (numbers.astype("<i8") - _DATE_OFFSET).astype("<i4")
+            array = pa.array(days).view(pa.date32())
+        else:
+            array = pa.array(numbers.astype(dtype.newbyteorder("<")))
+        if array.type != arrow_type:
             array = array.cast(arrow_type)
     else:  # pragma: no cover
         raise ValueError(f"no wire decoder for CQL type {cql_type}")

@@ -318,37 +318,43 @@ def tls_certificate(node: Node) -> Path:
     return node.dir / "conf" / "node-cert.pem"
 
 
+def self_signed_certificate(keystore: Path, certificate: Path, password: str, name: str) -> None:
+    """A self-signed key pair for 127.0.0.1 in a PKCS12 ``keystore``, its certificate as PEM.
+
+    Made with keytool, which comes with the JDK the node already needs.
+    """
+    keytool = [
+        "keytool", "-noprompt", "-storetype", "PKCS12", "-keystore", str(keystore),
+        "-storepass", password, "-alias", "velos",
+    ]  # fmt: skip
+    keystore.unlink(missing_ok=True)
+    try:
+        subprocess.run(
+            [*keytool, "-genkeypair", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
+             "-dname", f"CN={name}", "-keypass", password,
+             "-ext", f"SAN=ip:{LISTEN_ADDRESS},dns:localhost"],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        subprocess.run(
+            [*keytool, "-exportcert", "-rfc", "-file", str(certificate)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        raise VelosError(
+            f"cannot make a TLS certificate with keytool (from the JDK): {detail.strip()[:300]}"
+        ) from None
+
+
 def _client_encryption(node: Node) -> str:
-    """Make the node's TLS key pair once (keytool, from the JDK) and the yaml that uses it."""
+    """Make the node's TLS key pair once and the yaml that uses it."""
     conf = node.dir / "conf"
     keystore = conf / "node-keystore.p12"
     password_file = conf / "node-keystore.password"
-    certificate = tls_certificate(node)
-    if not (keystore.is_file() and password_file.is_file() and certificate.is_file()):
+    if not (keystore.is_file() and password_file.is_file() and tls_certificate(node).is_file()):
         # a fresh random password: it only ever lives in this ignored folder
         password = secrets.token_urlsafe(18)
-        keystore.unlink(missing_ok=True)
-        keytool = [
-            "keytool", "-noprompt", "-storetype", "PKCS12", "-keystore", str(keystore),
-            "-storepass", password, "-alias", "velos-dev",
-        ]  # fmt: skip
-        try:
-            subprocess.run(
-                [*keytool, "-genkeypair", "-keyalg", "RSA", "-keysize", "2048", "-validity",
-                 "3650", "-dname", "CN=velos local Cassandra", "-keypass", password,
-                 "-ext", f"SAN=ip:{LISTEN_ADDRESS},dns:localhost"],
-                check=True, capture_output=True, text=True,
-            )  # fmt: skip
-            subprocess.run(
-                [*keytool, "-exportcert", "-rfc", "-file", str(certificate)],
-                check=True, capture_output=True, text=True,
-            )  # fmt: skip
-        except (OSError, subprocess.CalledProcessError) as exc:
-            detail = getattr(exc, "stderr", "") or str(exc)
-            raise VelosError(
-                f"cannot make the secured node's TLS certificate with keytool (from the JDK): "
-                f"{detail.strip()[:300]}"
-            ) from None
+        self_signed_certificate(keystore, tls_certificate(node), password, "velos local Cassandra")
         password_file.write_text(password)
         password_file.chmod(0o600)
     return CLIENT_ENCRYPTION_YAML.format(

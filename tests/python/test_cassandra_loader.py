@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import logging
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -527,13 +526,8 @@ def test_tls_with_an_unknown_certificate_is_refused_clearly(
     tmp_path: Path,
 ) -> None:
     # a certificate of another (self-signed) authority: the node's must not pass for it
-    keystore, other = tmp_path / "other.p12", tmp_path / "other.pem"
-    keytool = ["keytool", "-noprompt", "-storetype", "PKCS12", "-keystore", str(keystore),
-               "-storepass", "other-pass", "-alias", "other"]  # fmt: skip
-    subprocess.run([*keytool, "-genkeypair", "-keyalg", "RSA", "-dname", "CN=other",
-                    "-ext", "SAN=ip:127.0.0.1"], check=True, capture_output=True)  # fmt: skip
-    subprocess.run([*keytool, "-exportcert", "-rfc", "-file", str(other)], check=True,
-                   capture_output=True)  # fmt: skip
+    other = tmp_path / "other.pem"
+    cassandra_node.self_signed_certificate(tmp_path / "other.p12", other, "other-pass", "other")
     monkeypatch.setenv("CASSANDRA_SSL_CA", str(other))
     started = time.monotonic()
     with pytest.raises(
