@@ -63,9 +63,11 @@ def _cassandra(args: argparse.Namespace) -> None:
 
 def _load(args: argparse.Namespace) -> None:
     from loaders.cassandra import load_marts
+    from velos.pipeline import require_passed_build
     from velos.spark import get_session
 
     settings = settings_module.load()
+    print(require_passed_build())
     print(load_marts(get_session(), settings))
 
 

@@ -7,7 +7,9 @@ seconds. Later stages (ML, serving) slot in as further steps. The plain `dbt see
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,8 +45,26 @@ def use_data_dir(data_dir: Path | None) -> Path:
 
         return PROJECT_DIR / "seeds"
     data_dir = data_dir.resolve()
-    os.environ["VELOS_DATA_DIR"] = str(data_dir)
+    os.environ["VELOS_DATA_DIR"] = str(_readable_by_spark(data_dir))
     return data_dir
+
+
+def _readable_by_spark(folder: Path) -> Path:
+    """``folder``, or a link to it under the temp folder when Spark cannot read its path.
+
+    Hadoop reads a path as a glob: a glob character must be escaped, and an escaped path that
+    also holds a colon fails ("Relative path in absolute URI"). A link with a plain name
+    (one per folder, made again each run) reads the same files.
+    """
+    path = str(folder)
+    if ":" not in path or not any(character in path for character in "\\*?[]{}"):
+        return folder
+    digest = hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
+    link = Path(tempfile.gettempdir()) / f"velos-data-{digest}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(folder, target_is_directory=True)
+    return link
 
 
 def check_export(data_dir: Path) -> None:
@@ -55,13 +75,40 @@ def check_export(data_dir: Path) -> None:
     """
     if not data_dir.is_dir():
         raise VelosError(f"{data_dir}: no such folder. Point --data at the folder of the export.")
-    missing = [name for name in EXPORT_FILES if not (data_dir / name).is_file()]
+    missing = [name for name in EXPORT_FILES if not (data_dir / name).exists()]
+    missing = [name for name in missing if not (data_dir / name).is_symlink()]
     if missing:
         raise VelosError(
             f"{data_dir}: missing {', '.join(missing)}. The export is four files: "
             f"{', '.join(EXPORT_FILES)} (see seeds/README.md)."
         )
+    for name in EXPORT_FILES:
+        problem = _file_problem(data_dir / name)
+        if problem:
+            raise VelosError(f"{data_dir / name}: {problem}")
     run_dbt(["seed", "--quiet"], vars={"velos_check_only": True})
+
+
+def _file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an export file (with what to do), or None."""
+    if path.is_symlink() and not path.exists():
+        return (
+            f"a broken symbolic link (to {os.readlink(path)}, which does not exist). "
+            "Point it at the export file, or copy the file in its place."
+        )
+    if path.is_dir():
+        return "a folder, not a file. Put the export file itself at this path."
+    if not path.is_file():
+        return "not a regular file (a device or a pipe). Copy the export file to this path."
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as error:
+        return (
+            f"cannot be read ({error.strerror}). Give the user running velos read access, "
+            f"e.g. `chmod a+r '{path}'`, and run again."
+        )
+    return None
 
 
 def _row_counts(tables: Iterable[str]) -> dict[str, int]:
@@ -109,6 +156,51 @@ def print_audit() -> None:
         console.table(frame.columns, [tuple(row) for row in rows])
 
 
+def require_passed_build() -> str:
+    """Refuse to publish marts that do not come from a build whose gates all passed.
+
+    audit.audit_builds (written by every `dbt build`, see macros/audit/velos_record_build.sql)
+    names the last build that wrote the marts; each mart must be no newer than that record,
+    so a mart written by anything unrecorded is refused too. Returns a line naming the build.
+    """
+    spark = get_session()
+    fix = (
+        "Fix the input (audit.audit_rejected_rows, audit.audit_quality_scorecard) and build again."
+    )
+    if not spark.catalog.tableExists("audit.audit_builds"):
+        raise VelosError(
+            "no build is recorded (audit.audit_builds is missing), so the marts cannot be "
+            "trusted: run `velos run` (or `dbt build`) first. Nothing was loaded."
+        )
+    build = spark.sql(
+        "select * from audit.audit_builds where marts_written > 0 order by finished_at desc limit 1"
+    ).first()
+    if build is None:
+        raise VelosError(f"no recorded build wrote the marts. Nothing was loaded. {fix}")
+    when = f"{build.finished_at:%Y-%m-%d %H:%M:%S} UTC"
+    if not build.passed:
+        why = (
+            f"failed: {build.failures}"
+            if build.failures
+            else f"only {build.gates_passed} of its {build.gates_total} gate tests ran and passed"
+        )
+        raise VelosError(
+            f"the marts come from the `dbt {build.command}` of {when} (as_of {build.as_of}), "
+            f"which did not pass ({why}). Nothing was loaded into Cassandra. {fix}"
+        )
+    for table in MART_TABLES:
+        if not spark.catalog.tableExists(table):
+            raise VelosError(f"{table} does not exist: run `velos run` first. Nothing was loaded.")
+        written = spark.sql(f"describe history {table} limit 1").first()["timestamp"]
+        if written > build.finished_at:
+            raise VelosError(
+                f"{table} was written at {written:%Y-%m-%d %H:%M:%S} UTC, after the last "
+                f"recorded build ({when}): it was not built by a build that passed its gates. "
+                "Nothing was loaded. Run `velos run` (or `dbt build`) again."
+            )
+    return f"marts of the build of {when} (as_of {build.as_of}; every gate passed)"
+
+
 def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str] = ()) -> None:
     """Run the pipeline's steps in order, skipping those named in ``skip``."""
     skip = set(skip)
@@ -154,6 +246,8 @@ def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str]
         from loaders.cassandra import load_marts
         from velos import cassandra_node
 
+        with console.step("gates") as info:
+            info["counts"] = require_passed_build()
         with console.step("cassandra") as info:
             started = cassandra_node.ensure_running(settings)
             where = f"{settings.cassandra_hosts[0]}:{settings.cassandra_port}"

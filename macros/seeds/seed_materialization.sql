@@ -16,7 +16,7 @@
 
     The expected header is the seed's `meta.header` in seeds/_seeds.yml. A file that cannot be
     loaded as a whole (empty, header only, a header that differs from the contract, bytes that
-    are not UTF-8) stops the seed before its table is written, with a message naming the file,
+    are not UTF-8, NUL bytes) stops the seed before its table is written, with a message naming the file,
     the line and what to do. With the var velos_check_only the seed runs these checks and
     writes nothing: `velos run` checks all four files that way before it loads any of them.
 #}
@@ -38,9 +38,12 @@
 
     {#- one cheap pass checks the whole file (header, size, UTF-8) before anything is written #}
     {%- set profile = velos_profile_file(path) -%}
-    {%- do velos_check_file(file_name, header, profile.header_line, profile.data_lines,
-                            profile.bad_lines, profile.first_bad_line) -%}
-    {%- set data_lines = profile.data_lines -%}
+    {%- do velos_check_file(file_name, header, profile) -%}
+    {%- set multiline = {'records': {}, 'continuations': []} -%}
+    {%- if profile.odd_quote_lines > 0 -%}
+        {%- set multiline = velos_multiline_records(path, profile.lines_before, columns | length) -%}
+    {%- endif -%}
+    {%- set data_lines = profile.data_lines - multiline.continuations | length -%}
 
     {%- if var('velos_check_only', false) -%}
         {% call noop_statement('main', 'CHECKED ' ~ data_lines, 'CHECKED', data_lines) -%}
@@ -53,8 +56,10 @@
     {% call statement('main') -%}
         create or replace table {{ target_relation }}
         using delta
+        {#- the seed run this table comes from: a build refuses raw tables of two runs #}
+        tblproperties ('velos.seed_invocation' = '{{ invocation_id }}')
         as
-        {{ velos_raw_select_sql(path, columns, profile.lines_before) }}
+        {{ velos_raw_select_sql(path, columns, profile.lines_before, profile.last_line, multiline) }}
     {%- endcall %}
 
     {% do store_result('agate_table', response='CREATE ' ~ data_lines) %}
