@@ -179,9 +179,8 @@ def test_headers_as_r_and_excel_write_them_pass_the_check(export: Path, spark: A
 def test_duplicated_column_is_named(export: Path, spark: Any) -> None:
     _set_header(export / "bikes.csv", "bike.id,model,category1,category2,frame,price,price")
     message = _check_message(export)
-    assert message.startswith(
-        "dbt seed failed: bikes.csv, line 1: the column 'price' appears 2 times"
-    )
+    assert message.startswith("dbt seed failed: bikes: bikes.csv, line 1: the column 'price'")
+    assert "appears 2 times in the header" in message
 
 
 @pytest.mark.spark
