@@ -24,7 +24,9 @@ from typing import Any
 
 import pytest
 
-from velos.settings import PROJECT_DIR
+from velos.settings import find_project
+
+PROJECT_DIR = find_project(Path(__file__).parent)
 
 REAL_EXPORT = Path(
     os.environ.get("VELOS_REAL_EXPORT") or PROJECT_DIR.parent / "shared" / "data" / "bike-sales"

@@ -24,7 +24,9 @@ from typing import Any
 
 import pytest
 
-from velos.settings import PROJECT_DIR
+from velos.settings import find_project
+
+PROJECT_DIR = find_project(Path(__file__).parent)
 
 pytestmark = pytest.mark.spark
 

@@ -15,7 +15,6 @@ Chromium runs with --dump-dom (prints the DOM once the page has loaded) and
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import re
@@ -115,7 +114,7 @@ def report(
     from velos.report import write_report
 
     build_export(demo_export)
-    settings = dataclasses.replace(velos_settings.load(), home=tmp_path_factory.mktemp("home"))
+    settings = velos_settings.load().with_changes(home=tmp_path_factory.mktemp("home"))
     path = write_report(spark, settings)
     assert path == settings.reports_dir / "index.html"
     return path
