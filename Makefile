@@ -50,15 +50,18 @@ test: setup browser ## lint, then every test (dbt build on Spark, Cassandra, bro
 test-fast: setup ## the tests that need no Spark, Cassandra or browser
 	$(BIN)/pytest -m "not spark and not cassandra and not browser"
 
-lint: setup ## ruff and sqlfluff
+SQL_DIRS := models macros tests/dbt
+
+lint: setup ## ruff, ruff format, mypy and sqlfluff (the pre-commit hooks, on every file)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint --processes 1 $(SQL_DIRS)
 
 format: setup ## apply ruff format and sqlfluff fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/sqlfluff fix models
+	$(BIN)/sqlfluff fix --processes 1 $(SQL_DIRS)
 
 bench: setup ## the benchmarks (generator, seed loader, Cassandra loader); see BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_generate.py

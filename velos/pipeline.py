@@ -75,7 +75,8 @@ def _build_summary(results: Any) -> str:
     for (kind, status), n in statuses.items():
         if kind in ("test", "unit_test"):
             tests[status] += n
-    return f"{models} models, tests: " + ", ".join(f"{n} {s}" for s, n in sorted(tests.items()))
+    counted = ", ".join(f"{n} {s}" for s, n in sorted(tests.items())) or "none"
+    return f"{models} model{'' if models == 1 else 's'}, tests: {counted}"
 
 
 def print_audit() -> None:

@@ -239,6 +239,9 @@ def ensure_running(config: CassandraConfig, node: NodeConfig) -> bool:
     Only "nothing answers" leads to a start: a refused login or a TLS mismatch means a node
     is there, and its error is raised as it is. Returns True when this call started the node.
     """
+    if node.auth and config.ssl_ca == str(node.certificate) and not node.certificate.is_file():
+        start(node)  # the secured node makes its certificate on its first start
+        return True
     try:
         probe(config)
         return False
