@@ -188,6 +188,13 @@ def translate(
                     "client encryption on"
                 )
         text = " ".join(str(error) for error in errors)
+        if not params.tls and ("reset by peer" in text or "errno 104" in text.lower()):
+            # a TLS-only port drops a plain client's first message
+            return LoaderError(
+                f"Cassandra at {where} dropped the connection: the node probably requires "
+                "TLS; set CASSANDRA_SSL_CA to the CA that signed its certificate (or "
+                "CASSANDRA_SSL=1)"
+            )
         if "refused" in text.lower() or "errno 111" in text.lower():
             return NothingAnswers(
                 f"nothing answers at {where} (connection refused): is Cassandra running and is "

@@ -536,7 +536,8 @@ def auth_settings(user: str | None, password: str | None, **changes: Any) -> Cas
     node = velos_settings.load().cassandra_node(auth=True, native_port=AUTH_PORT)
     values: dict[str, Any] = {"ssl_ca": str(node.certificate)}
     values.update(changes)
-    return settings_for("velos_auth", port=AUTH_PORT, user=user, password=password, **values)
+    keyspace = values.pop("keyspace", "velos_auth")
+    return settings_for(keyspace, port=AUTH_PORT, user=user, password=password, **values)
 
 
 def admin_settings(auth_node: NodeConfig) -> CassandraConfig:
@@ -677,9 +678,9 @@ def test_tls_load_verifies_the_node_certificate(
             clients = list(admin.execute("SELECT username, ssl_enabled FROM system_views.clients"))
         finally:
             cluster.shutdown()
-    probe = [client.ssl_enabled for client in clients if client.username == "velos_tls_probe"]
+    probe = [ssl_enabled for username, ssl_enabled in clients if username == "velos_tls_probe"]
     assert probe and all(probe)
-    assert all(client.ssl_enabled for client in clients)  # TLS-only: no plain session at all
+    assert all(ssl_enabled for _, ssl_enabled in clients)  # TLS-only: no plain session at all
 
 
 def test_a_tls_only_node_is_found_with_tls_and_named_without(
@@ -693,7 +694,7 @@ def test_a_tls_only_node_is_found_with_tls_and_named_without(
     with pytest.raises(LoaderError) as info:
         cassandra_node.ensure_running(plain, auth_node)
     assert not isinstance(info.value, NothingAnswers)
-    assert "TLS" in str(info.value) and "already in use" not in str(info.value)
+    assert "requires TLS; set CASSANDRA_SSL_CA" in str(info.value)
 
 
 def test_wrong_password_is_named_when_looking_for_a_node(auth_node: NodeConfig) -> None:

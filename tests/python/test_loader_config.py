@@ -131,3 +131,22 @@ def test_an_error_that_is_not_transient_fails_at_once() -> None:
     with pytest.raises(LoadFailed, match="writing t: InvalidRequest"):
         executor.run(["a"], "writing t")
     assert waits == []
+
+
+# -- one direction between packages --------------------------------------------------------
+def test_loaders_import_nothing_from_velos() -> None:
+    import ast
+    from pathlib import Path
+
+    import loaders
+
+    offending = []
+    for path in Path(loaders.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offending += [f"{path.name}: {name}" for name in names if name.split(".")[0] == "velos"]
+    assert offending == []
