@@ -1,4 +1,4 @@
-"""The cleaning and the audit, proven end to end on Spark (issue 3).
+"""The cleaning and the audit, proven end to end on Spark.
 
 Three inputs, each seeded and built once through dbt in this process:
 - ``velos generate --dirty`` output: for every defect kind, audit_defect_counts equals the
