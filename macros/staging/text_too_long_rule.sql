@@ -10,13 +10,15 @@
     {%- set labels = [] -%}
     {%- for column, label in fields.items() -%}
         {%- do conditions.append('coalesce(length(' ~ column ~ '_text), 0) > ' ~ limit) -%}
-        {%- do labels.append("case when length(" ~ column ~ "_text) > " ~ limit ~ " then concat('"
-            ~ label ~ " (', length(" ~ column ~ "_text), ' characters)') end") -%}
+        {%- do labels.append(
+            'case when length(' ~ column ~ '_text) > ' ~ limit ~ ' then concat('
+            ~ sql_string(label ~ ' (') ~ ', length(' ~ column ~ '_text), '
+            ~ sql_string(' characters)') ~ ') end') -%}
     {%- endfor -%}
     {{ return({
         'rule': 'text_too_long',
         'when': '(' ~ conditions | join(' or ') ~ ')',
-        'reason': "concat('longer than " ~ limit ~ " characters: ', concat_ws(', ', "
-            ~ labels | join(', ') ~ "))",
+        'reason': 'concat(' ~ sql_string('longer than ' ~ limit ~ ' characters: ')
+            ~ ', concat_ws(' ~ sql_string(', ') ~ ', ' ~ labels | join(', ') ~ '))',
     }) }}
 {%- endmacro %}
