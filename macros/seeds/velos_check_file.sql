@@ -6,52 +6,70 @@
 
     A header is compared the way people write it: a UTF-8 byte-order mark, a CRLF ending,
     spaces around a name, double quotes around it (R, Excel) and the case do not matter.
+    profile: what velos_profile_file returns.
 #}
 {% macro velos_check_file(file_name, expected_header, profile) -%}
-    {%- set hint = " Fix the export (see seeds/README.md for the four files' contract) and run again." -%}
+    {%- set hint = " Fix the export (see seeds/README.md for the four files' contract)"
+        ~ " and run again." -%}
     {%- set header_line = profile.header_line -%}
     {%- if header_line is none or (header_line | trim) == '' -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ": the file is empty; expected the header line '"
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ": the file is empty; expected the header line '"
             ~ expected_header ~ "' followed by data lines." ~ hint) }}
     {%- endif -%}
     {%- if profile.bad_lines > 0 -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ", line " ~ profile.first_bad_line ~ ": bytes that are not UTF-8 ("
-            ~ profile.bad_lines ~ " line(s) in all). The file is probably Latin-1 or Windows-1252 (accented names such as"
-            ~ " 'Séverine'). Convert it, e.g. `iconv -f latin1 -t utf-8 " ~ file_name ~ " > fixed.csv`, and run again.") }}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ", line " ~ profile.first_bad_line ~ ": bytes that are not UTF-8 ("
+            ~ profile.bad_lines ~ " line(s) in all). The file is probably Latin-1 or Windows-1252"
+            ~ " (accented names such as 'Séverine'). Convert it, e.g. `iconv -f latin1 -t utf-8 "
+            ~ file_name ~ " > fixed.csv`, and run again.") }}
     {%- endif -%}
     {%- if profile.nul_lines > 0 -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ", line " ~ profile.first_nul_line ~ ": NUL bytes ("
-            ~ profile.nul_lines ~ " line(s) in all). The file is probably UTF-16 (Excel's 'Unicode text') or not"
-            ~ " text at all. Save it as 'CSV UTF-8', e.g. `iconv -f utf-16 -t utf-8 " ~ file_name
-            ~ " > fixed.csv`, and run again.") }}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ", line " ~ profile.first_nul_line ~ ": NUL bytes ("
+            ~ profile.nul_lines ~ " line(s) in all). The file is probably UTF-16 (Excel's"
+            ~ " 'Unicode text') or not text at all. Save it as 'CSV UTF-8', e.g."
+            ~ " `iconv -f utf-16 -t utf-8 " ~ file_name ~ " > fixed.csv`, and run again.") }}
     {%- endif -%}
     {%- set found = header_line.lstrip('\ufeff').rstrip('\r') -%}
     {%- set expected = expected_header.split(',') -%}
     {%- set actual = [] -%}
-    {%- for name in found.split(',') -%}{%- do actual.append(name.strip().strip('"').strip().lower()) -%}{%- endfor -%}
+    {%- for name in found.split(',') -%}
+        {%- do actual.append(name.strip().strip('"').strip().lower()) -%}
+    {%- endfor -%}
     {%- if actual != expected -%}
         {%- for delimiter in [';', '\t', '|'] -%}
             {%- if actual | length == 1 and delimiter in found -%}
-                {{ exceptions.raise_compiler_error(file_name ~ ", line 1: the fields are separated by '"
-                    ~ (delimiter | replace('\t', '\\t')) ~ "', not by commas. Re-export the file as comma-separated." ~ hint) }}
+                {{ exceptions.raise_compiler_error(
+                    file_name ~ ", line 1: the fields are separated by '"
+                    ~ (delimiter | replace('\t', '\\t'))
+                    ~ "', not by commas. Re-export the file as comma-separated." ~ hint) }}
             {%- endif -%}
         {%- endfor -%}
-        {%- for column in actual if actual.count(column) > 1 and actual.index(column) == loop.index0 -%}
-            {{ exceptions.raise_compiler_error(file_name ~ ", line 1: the column '" ~ (column or '(unnamed)')
-                ~ "' appears " ~ actual.count(column) ~ " times in the header. Expected '" ~ expected_header
+        {%- for column in actual
+              if actual.count(column) > 1 and actual.index(column) == loop.index0 -%}
+            {{ exceptions.raise_compiler_error(
+                file_name ~ ", line 1: the column '" ~ (column or '(unnamed)') ~ "' appears "
+                ~ actual.count(column) ~ " times in the header. Expected '" ~ expected_header
                 ~ "', found '" ~ found ~ "'." ~ hint) }}
         {%- endfor -%}
         {%- set missing = [] -%}
-        {%- for column in expected if column not in actual -%}{%- do missing.append(column or '(unnamed index)') -%}{%- endfor -%}
+        {%- for column in expected if column not in actual -%}
+            {%- do missing.append(column or '(unnamed index)') -%}
+        {%- endfor -%}
         {%- set extra = [] -%}
-        {%- for column in actual if column not in expected -%}{%- do extra.append(column or '(unnamed)') -%}{%- endfor -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ", line 1: the header does not match the contract."
+        {%- for column in actual if column not in expected -%}
+            {%- do extra.append(column or '(unnamed)') -%}
+        {%- endfor -%}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ", line 1: the header does not match the contract."
             ~ (" Missing column(s): " ~ (missing | join(', ')) ~ "." if missing else "")
             ~ (" Unexpected column(s): " ~ (extra | join(', ')) ~ "." if extra else "")
             ~ (" Same columns in another order." if not missing and not extra else "")
             ~ " Expected '" ~ expected_header ~ "', found '" ~ found ~ "'." ~ hint) }}
     {%- endif -%}
     {%- if profile.data_lines == 0 -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ": the file has a header but no data lines." ~ hint) }}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ": the file has a header but no data lines." ~ hint) }}
     {%- endif -%}
 {%- endmacro %}

@@ -20,7 +20,8 @@
     {%- set ranges = [] -%}
     {%- for index in range(odd_lines | length - 1)
           if odd_lines[index + 1] - odd_lines[index] <= max_span -%}
-        {%- do ranges.append('line_number between ' ~ odd_lines[index] ~ ' and ' ~ odd_lines[index + 1]) -%}
+        {%- do ranges.append(
+            'line_number between ' ~ odd_lines[index] ~ ' and ' ~ odd_lines[index + 1]) -%}
     {%- endfor -%}
     {%- set result = {'records': {}, 'continuations': []} -%}
     {%- if not ranges -%}{{ return(result) }}{%- endif -%}
@@ -34,10 +35,13 @@
         {%- set first = odd_lines[walk.index] | int -%}
         {%- set last = odd_lines[walk.index + 1] | int -%}
         {%- set joined = [] -%}
-        {%- for number in range(first, last + 1) if number in text -%}{%- do joined.append(text[number]) -%}{%- endfor -%}
+        {%- for number in range(first, last + 1) if number in text -%}
+            {%- do joined.append(text[number]) -%}
+        {%- endfor -%}
         {%- set record = joined | join('\n') -%}
+        {%- set fields = modules.re.split(',(?=(?:[^"]*"[^"]*")*[^"]*$)', record) | length -%}
         {%- if last - first <= max_span and joined | length == last - first + 1
-              and modules.re.split(',(?=(?:[^"]*"[^"]*")*[^"]*$)', record) | length == expected_fields -%}
+              and fields == expected_fields -%}
             {%- do result.records.update({first: record}) -%}
             {%- do result.continuations.extend(range(first + 1, last + 1)) -%}
             {%- set walk.index = walk.index + 2 -%}

@@ -22,19 +22,24 @@
     {%- set partitions = run_query(
         "select partition_index, count(*) as lines,"
         ~ " count_if(not is_valid_utf8(value)) as bad_lines,"
-        ~ " min(case when not is_valid_utf8(value) then row_in_partition end) as first_bad_row,"
-        ~ " max(case when row_in_partition = 0 and partition_index = 0 then value end) as first_line,"
+        ~ " min(case when not is_valid_utf8(value) then row_in_partition end)"
+        ~ " as first_bad_row,"
+        ~ " max(case when row_in_partition = 0 and partition_index = 0 then value end)"
+        ~ " as first_line,"
         ~ " count_if(instr(value, char(0)) > 0) as nul_lines,"
-        ~ " min(case when instr(value, char(0)) > 0 then row_in_partition end) as first_nul_row,"
+        ~ " min(case when instr(value, char(0)) > 0 then row_in_partition end)"
+        ~ " as first_nul_row,"
         ~ " max(case when trim(value) <> '' then row_in_partition end) as last_content_row,"
         ~ " count_if(" ~ odd_quotes ~ ") as odd_quote_lines"
         ~ " from (select value, spark_partition_id() as partition_index,"
         ~ " monotonically_increasing_id() - shiftleft(cast(spark_partition_id() as bigint), 33)"
         ~ " as row_in_partition from text.`" ~ velos_path_identifier(path) ~ "`)"
         ~ " group by partition_index order by partition_index") -%}
-    {%- set profile = {'header_line': none, 'data_lines': 0, 'last_line': 1, 'bad_lines': 0,
-                       'first_bad_line': none, 'nul_lines': 0, 'first_nul_line': none,
-                       'odd_quote_lines': 0, 'lines_before': {}} -%}
+    {%- set profile = {
+        'header_line': none, 'data_lines': 0, 'last_line': 1, 'bad_lines': 0,
+        'first_bad_line': none, 'nul_lines': 0, 'first_nul_line': none,
+        'odd_quote_lines': 0, 'lines_before': {},
+    } -%}
     {%- set seen = namespace(lines=0) -%}
     {%- for row in partitions.rows -%}
         {%- do profile.lines_before.update({row[0] | int: seen.lines}) -%}
@@ -56,4 +61,3 @@
     {%- do profile.update({'data_lines': [profile.last_line - 1, 0] | max}) -%}
     {{ return(profile) }}
 {%- endmacro %}
-

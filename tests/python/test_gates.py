@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
+from velos import settings
 from velos.dbt import run_dbt
 from velos.errors import VelosError
-from velos.pipeline import MART_TABLES, RAW_TABLES, check_export, require_passed_build, use_data_dir
+from velos.pipeline import MART_TABLES, RAW_TABLES, check_export, require_passed_build
 
 pytestmark = pytest.mark.spark
 
@@ -108,8 +109,7 @@ def test_a_seed_that_stops_part_way_is_refused_by_the_build(
 
     second = tmp_path / "second"
     shutil.copytree(first, second)
-    check_export(use_data_dir(second))  # the four files pass the check...
-    use_data_dir(None)
+    check_export(settings.load(VELOS_DATA_DIR=second))  # the four files pass the check...
     (second / "orders.csv").unlink()  # ...then one fails while they are loaded
     with pytest.raises(VelosError, match="orders"):
         run_dbt(["seed", "--quiet"], vars={"data_dir": str(second)})

@@ -26,8 +26,9 @@ from typing import Any
 import pytest
 from odd_export import BAD_DATE, LONG_MODEL, NASTY_CITY, NASTY_MODEL, NEW_BIKES, make_odd_export
 
+from velos import settings
 from velos.errors import VelosError
-from velos.pipeline import _file_problem, check_export, use_data_dir
+from velos.pipeline import _file_problem, check_export
 
 WEIRD = "odd [1] `x` folder"
 
@@ -99,7 +100,6 @@ def test_odd_export_values_are_stored_and_sold_as_written(odd: dict) -> None:
 
 @pytest.mark.spark
 def test_odd_export_report_shows_names_as_written(odd: dict, spark: Any) -> None:
-    from velos import settings
     from velos.report import write_report
 
     page = write_report(spark, settings.load()).read_text(encoding="utf-8")
@@ -142,12 +142,8 @@ def export(small: Path, tmp_path: Path) -> Path:
 
 
 def _check_message(folder: Path) -> str:
-    use_data_dir(folder)
-    try:
-        with pytest.raises(VelosError) as error:
-            check_export(folder)
-    finally:
-        use_data_dir(None)
+    with pytest.raises(VelosError) as error:
+        check_export(settings.load(VELOS_DATA_DIR=folder))
     message = str(error.value)
     assert "\n" not in message, message
     return message
@@ -168,11 +164,7 @@ def test_headers_as_r_and_excel_write_them_pass_the_check(export: Path, spark: A
     (export / "customers.csv").write_bytes(
         b"\xef\xbb\xbf" + (export / "customers.csv").read_bytes().replace(b"\n", b"\r\n")
     )
-    use_data_dir(export)
-    try:
-        check_export(export)
-    finally:
-        use_data_dir(None)
+    check_export(settings.load(VELOS_DATA_DIR=export))
 
 
 @pytest.mark.spark
@@ -201,14 +193,14 @@ def test_a_folder_in_place_of_a_file(export: Path) -> None:
         "a folder, not a file. Put the export file itself at this path."
     )
     with pytest.raises(VelosError, match=r"customers\.csv: a folder, not a file"):
-        check_export(export)
+        check_export(settings.load(VELOS_DATA_DIR=export))
 
 
 def test_a_broken_link_in_place_of_a_file(export: Path) -> None:
     (export / "orders.csv").unlink()
     (export / "orders.csv").symlink_to(export / "gone.csv")
     with pytest.raises(VelosError, match=r"orders\.csv: a broken symbolic link \(to .*gone\.csv"):
-        check_export(export)
+        check_export(settings.load(VELOS_DATA_DIR=export))
 
 
 def test_an_unreadable_file() -> None:
