@@ -163,7 +163,7 @@ def require_passed_build(settings: Settings | None = None) -> str:
     for table in MART_TABLES:
         if not spark.catalog.tableExists(table):
             raise VelosError(f"{table} does not exist: run `velos run` first. Nothing was loaded.")
-        written = spark.sql(f"describe history {table} limit 1").first()["timestamp"]
+        written = spark.sql(f"describe history {table} limit 1").collect()[0]["timestamp"]
         if written > build.finished_at:
             raise VelosError(
                 f"{table} was written at {written:%Y-%m-%d %H:%M:%S} UTC, after the last "
