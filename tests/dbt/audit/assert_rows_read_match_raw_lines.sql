@@ -18,15 +18,15 @@ reconciliation as (
 
 raw_lines as (
     {%- for file, table in files.items() %}
-    select
-        '{{ file }}' as source_file,
-        count(*) as raw_rows,
-        sum(1 + {{ newlines }}) as physical_lines,
-        max(_line_number + {{ newlines }}) - 1 as last_data_line
-    from {{ source('raw', table) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ file }}' as source_file,
+            count(*) as raw_rows,
+            sum(1 + {{ newlines }}) as physical_lines,
+            max(_line_number + {{ newlines }}) - 1 as last_data_line
+        from {{ source('raw', table) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 
