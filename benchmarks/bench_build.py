@@ -17,9 +17,10 @@ all of dbt's queries) and the Spark jobs run. The floor is the median time of on
 same over Parquet), in the same session; the build is reported as a multiple of
 statements x floor: what the build would cost if each statement cost one trivial Delta query.
 
-Variants (same run, same machine, alternating is pointless: each is a whole cold run):
+Variants (same run, same machine, one after the other: each is a whole cold run):
   current  profiles.yml as committed
-  stock    what the project ran before: dbt threads 1, Delta's default 50 snapshot partitions
+  stock    the profile the project had before: dbt threads 1, Delta's default 50 snapshot
+           partitions (the same code otherwise)
 
 Run: ``.venv/bin/python benchmarks/bench_build.py [--variants current stock] [--load]``
 It prints the table and writes it into BENCHMARKS.md between the bench_build markers, with the
@@ -53,21 +54,57 @@ FLOOR_REPEAT = 7
 
 
 # -- child: one cold run ----------------------------------------------------------------------
+PHASES = ("parsing", "analysis", "optimization", "planning")
+
+
 class Counters:
-    """SQL statements sent through SparkSession.sql and Spark jobs run, read at stage bounds."""
+    """SQL statements sent through SparkSession.sql and Spark jobs run, read at stage bounds.
+
+    Each statement's DataFrame is kept until the stage ends, to read Spark's own timings of
+    its phases (QueryExecution.tracker: parsing, analysis (where Delta loads the snapshot),
+    optimization (where Delta lists the files of a scan), planning); the rest of the seconds
+    spent in `sql()` and `collect()` is execution (jobs, writes, commits).
+    """
 
     def __init__(self, spark: Any) -> None:
         from pyspark.sql import SparkSession
+        from pyspark.sql.classic.dataframe import DataFrame
 
         self.spark = spark
         self.statements = 0
-        original = SparkSession.sql
+        self.frames: list[Any] = []
+        self.seconds = 0.0
+        sql, collect = SparkSession.sql, DataFrame.collect
 
-        def counted(session: Any, *args: Any, **kwargs: Any) -> Any:
+        def counted_sql(session: Any, *args: Any, **kwargs: Any) -> Any:
             self.statements += 1
-            return original(session, *args, **kwargs)
+            started = time.perf_counter()
+            frame = sql(session, *args, **kwargs)
+            self.seconds += time.perf_counter() - started
+            self.frames.append(frame)
+            return frame
 
-        SparkSession.sql = counted  # type: ignore[method-assign]
+        def timed_collect(frame: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return collect(frame)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        SparkSession.sql = counted_sql  # type: ignore[method-assign]
+        DataFrame.collect = timed_collect  # type: ignore[method-assign]
+
+    def phases(self) -> dict[str, float]:
+        """Seconds per phase over the statements since the last call; then forget them."""
+        totals = dict.fromkeys(PHASES, 0.0)
+        for frame in self.frames:
+            tracked = frame._jdf.queryExecution().tracker().phases()
+            for phase in PHASES:
+                if tracked.contains(phase):
+                    totals[phase] += tracked.apply(phase).durationMs() / 1000
+        totals["execution and the rest"] = max(0.0, self.seconds - sum(totals.values()))
+        self.frames, self.seconds = [], 0.0
+        return totals
 
     def jobs(self) -> int:
         # job ids are sequential: the newest one is the number of jobs run so far
@@ -144,16 +181,18 @@ def child(load: bool) -> dict[str, Any]:
     settings = settings_module.load()
     from velos.dbt import run_dbt
     from velos.pipeline import check_export, use_data_dir
-    from velos.spark import get_session
+    from velos.spark import get_session, warm_catalog
 
     started = time.perf_counter()
     spark = get_session()
+    warm_catalog(spark)  # as `velos run` does
     out: dict[str, Any] = {"spark_start_s": time.perf_counter() - started, "stages": {}}
     counters = Counters(spark)
     out["floor_s"] = _floor(spark)
     folder = use_data_dir(None)
 
     def stage(name: str, action: Any) -> Any:
+        counters.phases()  # forget the statements before this stage
         statements, jobs = counters.snapshot()
         begun = time.perf_counter()
         value = action()
@@ -163,6 +202,7 @@ def child(load: bool) -> dict[str, Any]:
             "seconds": seconds,
             "statements": after[0] - statements,
             "jobs": after[1] - jobs,
+            "phases": counters.phases(),
         }
         print(f"[bench] {name:<7} {seconds:7.1f} s", file=sys.stderr, flush=True)
         return value
@@ -230,6 +270,17 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
             )
         lines.append(f"| build: {kind} (busy time) | " + " | ".join(cells) + " |")
 
+    lines += ["", "Spark's own timings of those statements, seconds (summed over threads):", ""]
+    phase_names = [*PHASES, "execution and the rest"]
+    lines.append("| variant: stage | " + " | ".join(phase_names) + " |")
+    lines.append("| --- | " + " | ".join("---:" for _ in phase_names) + " |")
+    for name in names:
+        for stage in stages:
+            phases = results[name]["stages"][stage]["phases"]
+            cells = " | ".join(f"{phases[phase]:.1f}" for phase in phase_names)
+            lines.append(f"| {name}: {stage} | {cells} |")
+    lines += ["", "| whole run | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
+
     def floor_multiple(r: dict[str, Any]) -> str:
         build = r["stages"]["build"]
         return f"{build['seconds'] / (build['statements'] * r['floor_s']['delta']):.2f}x"
@@ -244,7 +295,7 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
         "build / (statements x Delta floor)": floor_multiple,
     }
     for label, cell in rows.items():
-        lines.append(f"| {label} | " + " | ".join(f"{cell(results[n])} | |" for n in names) + " |")
+        lines.append(f"| {label} | " + " | ".join(cell(results[n]) for n in names) + " |")
     return lines
 
 

@@ -17,7 +17,7 @@ from velos import console
 from velos.dbt import run_dbt, status_of
 from velos.errors import VelosError
 from velos.settings import Settings
-from velos.spark import get_session
+from velos.spark import get_session, warm_catalog
 
 EXPORT_FILES = ("bikes.csv", "bikeshops.csv", "orders.csv", "customers.csv")
 RAW_TABLES = tuple(f"raw.{name.removesuffix('.csv')}" for name in EXPORT_FILES)
@@ -61,7 +61,12 @@ def check_export(data_dir: Path) -> None:
             f"{data_dir}: missing {', '.join(missing)}. The export is four files: "
             f"{', '.join(EXPORT_FILES)} (see seeds/README.md)."
         )
-    run_dbt(["seed", "--quiet"], vars={"velos_check_only": True})
+    # an environment variable, not --vars: the seed after this reuses the same parse
+    os.environ["VELOS_CHECK_ONLY"] = "1"
+    try:
+        run_dbt(["seed", "--quiet"])
+    finally:
+        del os.environ["VELOS_CHECK_ONLY"]
 
 
 def _row_counts(tables: Iterable[str]) -> dict[str, int]:
@@ -119,6 +124,7 @@ def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str]
 
     with console.step("spark") as info:
         spark = get_session()
+        warm_catalog(spark)  # boots the metastore while dbt parses the project
         info["counts"] = f"Spark {spark.version}, master {spark.sparkContext.master}"
 
     if "check" not in skip:
