@@ -343,6 +343,8 @@ def main() -> None:
         print(f"[bench] variant {name} ...", flush=True)
         results[name] = run_variant(name, args.load)
         print(f"[bench] variant {name}: {results[name]['whole_s']:.1f} s in all", flush=True)
+        # each variant's figures as soon as they exist: a long run stopped midway keeps them
+        print(f"[bench] {name} figures: {json.dumps(results[name])}", flush=True)
     lines = table(results)
     print("\n".join(lines))
     if not args.no_write:
