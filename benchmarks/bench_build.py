@@ -19,8 +19,9 @@ statements x floor: what the build would cost if each statement cost one trivial
 
 Variants (same run, same machine, one after the other: each is a whole cold run):
   current  profiles.yml as committed
-  stock    the profile the project had before: dbt threads 1, Delta's default 50 snapshot
-           partitions (the same code otherwise)
+  stock    the settings the project had before: dbt threads 1, Delta's default 50 snapshot
+           partitions, no cache for the tests (the same code otherwise)
+  no-cache current without the cache for the tests (macros/velos_cache_for_tests.sql)
 
 Run: ``.venv/bin/python benchmarks/bench_build.py [--variants current stock] [--load]``
 It prints the table and writes it into BENCHMARKS.md between the bench_build markers, with the
@@ -47,7 +48,12 @@ MARK_START = "<!-- bench_build:start -->"
 MARK_END = "<!-- bench_build:end -->"
 VARIANTS: dict[str, dict[str, str]] = {
     "current": {},
-    "stock": {"VELOS_THREADS": "1", "VELOS_DELTA_SNAPSHOT_PARTITIONS": "50"},
+    "stock": {
+        "VELOS_THREADS": "1",
+        "VELOS_DELTA_SNAPSHOT_PARTITIONS": "50",
+        "VELOS_CACHE_TABLES": "0",
+    },
+    "no-cache": {"VELOS_CACHE_TABLES": "0"},
 }
 FLOOR_ROWS = 15_000
 FLOOR_REPEAT = 7
@@ -329,7 +335,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument(
+        "--variants", nargs="+", choices=list(VARIANTS), default=["current", "stock"]
+    )
     parser.add_argument("--load", action="store_true", help="also time the Cassandra load")
     parser.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
