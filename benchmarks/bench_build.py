@@ -121,8 +121,19 @@ class Counters:
         return self.statements, self.jobs()
 
 
+def _median_query_seconds(spark: Any, query: str) -> float:
+    for _ in range(2):  # warm-up
+        spark.sql(query).collect()
+    times = []
+    for _ in range(FLOOR_REPEAT):
+        started = time.perf_counter()
+        spark.sql(query).collect()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def _floor(spark: Any) -> dict[str, float]:
-    """Median seconds of one trivial query on a small Delta table, and on Parquet."""
+    """Median seconds of one trivial query on a small Delta table, cached, and on Parquet."""
     spark.sql("create database if not exists bench_floor")
     floors = {}
     for fmt in ("delta", "parquet"):
@@ -133,14 +144,11 @@ def _floor(spark: Any) -> dict[str, float]:
             f"select id as k, id * 2 as v from range({FLOOR_ROWS})"
         )
         query = f"select count(*) from {table} where k is null"
-        for _ in range(2):  # warm-up
-            spark.sql(query).collect()
-        times = []
-        for _ in range(FLOOR_REPEAT):
-            started = time.perf_counter()
-            spark.sql(query).collect()
-            times.append(time.perf_counter() - started)
-        floors[fmt] = statistics.median(times)
+        floors[fmt] = _median_query_seconds(spark, query)
+        if fmt == "delta":  # what a data test costs on a table the build cached
+            spark.sql(f"cache lazy table {table}")
+            floors["delta_cached"] = _median_query_seconds(spark, query)
+            spark.sql(f"uncache table {table}")
     return floors
 
 
@@ -297,6 +305,9 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
         ),
         "whole child process (interpreter to exit)": lambda r: f"{r['whole_s']:.1f} s",
         "floor: one trivial query, Delta": lambda r: f"{r['floor_s']['delta']:.3f} s",
+        "floor: the same, Delta table cached": lambda r: (
+            f"{r['floor_s']['delta_cached']:.3f} s" if "delta_cached" in r["floor_s"] else "-"
+        ),
         "floor: the same on Parquet": lambda r: f"{r['floor_s']['parquet']:.3f} s",
         "build / (statements x Delta floor)": floor_multiple,
     }
