@@ -194,16 +194,15 @@ def child(load: bool) -> dict[str, Any]:
 
     settings = settings_module.load()
     from velos.dbt import run_dbt
-    from velos.pipeline import check_export, use_data_dir
+    from velos.pipeline import check_export
     from velos.spark import get_session, warm_catalog
 
     started = time.perf_counter()
-    spark = get_session()
+    spark = get_session(settings)
     warm_catalog(spark)  # as `velos run` does
     out: dict[str, Any] = {"spark_start_s": time.perf_counter() - started, "stages": {}}
     counters = Counters(spark)
     out["floor_s"] = _floor(spark)
-    folder = use_data_dir(None)
 
     def stage(name: str, action: Any) -> Any:
         counters.phases()  # forget the statements before this stage
@@ -221,23 +220,25 @@ def child(load: bool) -> dict[str, Any]:
         print(f"[bench] {name:<7} {seconds:7.1f} s", file=sys.stderr, flush=True)
         return value
 
-    stage("check", lambda: check_export(folder))
-    stage("seed", lambda: run_dbt(["seed", "--quiet"]))
-    results = stage("build", lambda: run_dbt(["build", "--exclude", "resource_type:seed"]))
+    stage("check", lambda: check_export(settings))
+    stage("seed", lambda: run_dbt(["seed", "--quiet"], settings=settings))
+    build = ["build", "--exclude", "resource_type:seed"]
+    results = stage("build", lambda: run_dbt(build, settings=settings))
     out["build_split"] = _build_split(results)
     from velos.report import write_report
 
     stage("report", lambda: write_report(spark, settings))
     if load:
-        from loaders.cassandra import load_marts
-        from velos import cassandra_node
+        from loaders import load_marts
+        from loaders.node import ensure_running, stop
 
-        node_started = cassandra_node.ensure_running(settings)
+        config, node = settings.cassandra_config(), settings.cassandra_node()
+        node_started = ensure_running(config, node)
         try:
-            stage("load", lambda: load_marts(spark, settings, progress=False))
+            stage("load", lambda: load_marts(spark, config, progress=False))
         finally:
             if node_started:
-                cassandra_node.stop(settings)
+                stop(node)
     return out
 
 
