@@ -61,6 +61,18 @@ def _cassandra(args: argparse.Namespace) -> None:
     print(cassandra_node.run_action(settings_module.load(), args.action))
 
 
+def _thrift(args: argparse.Namespace) -> None:
+    from velos import thrift
+
+    print(thrift.run_action(settings_module.load(), args.action, foreground=args.foreground))
+
+
+def _metastore(args: argparse.Namespace) -> None:
+    from velos import metastore
+
+    print(metastore.run_action(settings_module.load(), args.action))
+
+
 def _load(args: argparse.Namespace) -> None:
     from loaders.cassandra import load_marts
     from velos.spark import get_session
@@ -107,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     cassandra = sub.add_parser("cassandra", help="the local Cassandra node (dev and CI)")
     cassandra.add_argument("action", choices=["start", "stop", "status"])
     cassandra.set_defaults(func=_cassandra)
+
+    thrift = sub.add_parser("thrift", help="the Spark Thrift Server serving the marts (PowerBI)")
+    thrift.add_argument("action", choices=["start", "stop", "status"])
+    thrift.add_argument(
+        "--foreground", action="store_true", help="start: stay attached until stopped (containers)"
+    )
+    thrift.set_defaults(func=_thrift)
+
+    metastore = sub.add_parser(
+        "metastore", help="the local Postgres of the shared Hive metastore (VELOS_METASTORE)"
+    )
+    metastore.add_argument("action", choices=["start", "stop", "status"])
+    metastore.set_defaults(func=_metastore)
 
     sub.add_parser("load", help="load the marts into Cassandra (versioned, verified)").set_defaults(
         func=_load

@@ -46,6 +46,18 @@ class Settings:
     cassandra_replication: str = "SimpleStrategy:1"
     cassandra_consistency: str = "ONE"
     cassandra_local_dc: str | None = None
+    # serving: the Spark Thrift Server (velos thrift) and the Hive metastore it shares
+    thrift_host: str = "127.0.0.1"
+    thrift_port: int = 10000
+    thrift_ui_port: int = 4040
+    thrift_memory: str = "3g"
+    thrift_start_timeout: float = 180.0
+    metastore: str = "derby"  # derby (embedded, one JVM at a time) or postgres (shared)
+    metastore_host: str = "127.0.0.1"
+    metastore_port: int = 5433
+    metastore_db: str = "metastore"
+    metastore_user: str = "velos"
+    metastore_password: str | None = field(default=None, repr=False)
 
     @property
     def warehouse_dir(self) -> Path:
@@ -86,4 +98,15 @@ def load() -> Settings:
         cassandra_replication=_env("CASSANDRA_REPLICATION", "SimpleStrategy:1"),
         cassandra_consistency=_env("CASSANDRA_CONSISTENCY", "ONE"),
         cassandra_local_dc=os.environ.get("CASSANDRA_LOCAL_DC") or None,
+        thrift_host=_env("SPARK_THRIFT_HOST", "127.0.0.1"),
+        thrift_port=int(_env("SPARK_THRIFT_PORT", "10000")),
+        thrift_ui_port=int(_env("SPARK_THRIFT_UI_PORT", "4040")),
+        thrift_memory=_env("VELOS_THRIFT_MEMORY", "3g"),
+        thrift_start_timeout=float(_env("VELOS_THRIFT_START_TIMEOUT", "180")),
+        metastore=_env("VELOS_METASTORE", "derby").lower(),
+        metastore_host=_env("VELOS_METASTORE_HOST", "127.0.0.1"),
+        metastore_port=int(_env("VELOS_METASTORE_PORT", "5433")),
+        metastore_db=_env("VELOS_METASTORE_DB", "metastore"),
+        metastore_user=_env("VELOS_METASTORE_USER", "velos"),
+        metastore_password=os.environ.get("VELOS_METASTORE_PASSWORD") or None,
     )

@@ -52,7 +52,7 @@ def session_conf() -> dict[str, str]:
 
 
 def _check_jars(conf: dict[str, str]) -> None:
-    jar_glob = conf.get("spark.driver.extraClassPath", "")
+    jar_glob = conf.get("spark.driver.extraClassPath", "").split(os.pathsep)[0]
     jar_dir = os.path.dirname(jar_glob)
     if jar_dir and not (os.path.isdir(jar_dir) and os.listdir(jar_dir)):
         raise SetupError(f"the Delta Lake jars are missing from {jar_dir}: run `make jars`")
@@ -63,7 +63,12 @@ def get_session() -> SparkSession:
     """Start (once) and return the embedded SparkSession with Delta and the Hive metastore."""
     from pyspark.sql import SparkSession
 
-    conf = session_conf()
+    from velos import metastore, settings, thrift
+
+    current = settings.load()
+    thrift.refuse_shared_derby(current)
+    conf = metastore.spark_conf(current, session_conf())
+    metastore.ensure_running(current)
     _check_jars(conf)
     os.makedirs(os.environ.get("VELOS_HOME", PROJECT_DIR / ".velos"), exist_ok=True)
     builder = SparkSession.builder.enableHiveSupport()
