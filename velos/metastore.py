@@ -22,12 +22,12 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from velos.errors import VelosError
+from velos.processes import port_open
 from velos.settings import Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -117,14 +117,6 @@ def check(settings: Settings, timeout: int = CONNECT_TIMEOUT_S) -> None:
             f"no Postgres metastore answers at {where} (VELOS_METASTORE_HOST/PORT): start the "
             "local one with `velos metastore start`, or point them at yours"
         ) from None
-
-
-def _port_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 # --- Spark side ------------------------------------------------------------------------------
@@ -258,7 +250,7 @@ def start(settings: Settings) -> str:
     data, log = base / "data", base / "log" / "postgres.log"
     bin_dir = _bin_dir()
     if _pid(settings) is None:
-        if _port_open("127.0.0.1", settings.metastore_port):
+        if port_open("127.0.0.1", settings.metastore_port):
             raise VelosError(
                 f"127.0.0.1:{settings.metastore_port} is already in use by a process velos did "
                 "not start; stop it, or set VELOS_METASTORE_PORT to a free port"
@@ -331,7 +323,7 @@ def ensure_running(settings: Settings) -> None:
     """Postgres mode: start the local cluster when nothing answers, then check the login."""
     if not uses_postgres(settings):
         return
-    nothing_answers = not _port_open(settings.metastore_host, settings.metastore_port)
+    nothing_answers = not port_open(settings.metastore_host, settings.metastore_port)
     if _is_local(settings) and _pid(settings) is None and nothing_answers:
         start(settings)
     check(settings)

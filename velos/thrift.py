@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from typing import Any
 
 from velos import metastore
 from velos.errors import VelosError
+from velos.processes import pid_alive, port_open
 from velos.settings import PROJECT_DIR, Settings
 
 MAIN_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
@@ -90,19 +90,6 @@ def server_for(settings: Settings) -> Server:
 # --- processes -------------------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            state = stat.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    if state == "Z":  # our own child, killed and not yet reaped
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        return False
-    return True
-
-
 def _is_our_server(pid: int, server: Server) -> bool:
     """The pid runs HiveThriftServer2 with this home's properties (guards against pid reuse)."""
     try:
@@ -119,7 +106,7 @@ def running_pid(settings: Settings) -> int | None:
         pid = int(server.pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if _pid_alive(pid) and _is_our_server(pid, server) else None
+    return pid if pid_alive(pid) and _is_our_server(pid, server) else None
 
 
 def refuse_shared_derby(settings: Settings) -> None:
@@ -129,14 +116,6 @@ def refuse_shared_derby(settings: Settings) -> None:
             f"the Thrift server (pid {pid}) holds the Derby metastore of {settings.home}: "
             "stop it first (`velos thrift stop`), or run both on VELOS_METASTORE=postgres"
         )
-
-
-def _port_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def _client_host(server: Server) -> str:
@@ -247,9 +226,9 @@ def _wait_ready(server: Server, settings: Settings, pid: int, timeout: float) ->
     started = time.monotonic()
     deadline = started + timeout
     while time.monotonic() < deadline:
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             raise _fail(server, settings, f"the Thrift server (pid {pid}) exited during start-up")
-        if _port_open(_client_host(server), server.port):
+        if port_open(_client_host(server), server.port):
             try:
                 query(settings, "show databases")
                 return time.monotonic() - started
@@ -277,7 +256,7 @@ def start(settings: Settings, *, timeout: float | None = None) -> dict[str, Any]
         (_client_host(server), server.port, "SPARK_THRIFT_PORT"),
         ("127.0.0.1", server.ui_port, "SPARK_THRIFT_UI_PORT"),
     ):
-        if _port_open(host, port):
+        if port_open(host, port):
             raise VelosError(
                 f"{host}:{port} is already in use by a process velos did not start: stop it, "
                 f"or set {name} to a free port"
@@ -316,11 +295,11 @@ def _terminate(pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    while _pid_alive(pid):
+    while pid_alive(pid):
         time.sleep(0.1)
 
 
@@ -403,7 +382,7 @@ def serve_foreground(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        while pid is not None and _pid_alive(pid):
+        while pid is not None and pid_alive(pid):
             time.sleep(1.0)
     finally:
         stop(settings)
