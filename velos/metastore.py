@@ -62,7 +62,7 @@ def _is_local(settings: Settings) -> bool:
 def password(settings: Settings, *, create: bool = False) -> str:
     """The metastore password: the environment's, else the local cluster's own (made once)."""
     if settings.metastore_password:
-        return settings.metastore_password
+        return settings.metastore_password.get_secret_value()
     kept = cluster_dir(settings) / "password"
     if not _is_local(settings):
         raise VelosError(

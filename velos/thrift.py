@@ -34,7 +34,7 @@ from typing import Any
 from velos import metastore
 from velos.errors import VelosError
 from velos.processes import pid_alive, port_open
-from velos.settings import PROJECT_DIR, Settings
+from velos.settings import Settings, package_file
 
 MAIN_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 STOP_TIMEOUT_S = 30.0
@@ -129,7 +129,7 @@ def server_conf(settings: Settings) -> dict[str, str]:
     """Every Spark setting of the server: the embedded session's, then the server's own."""
     from velos.spark import session_conf
 
-    conf = metastore.spark_conf(settings, session_conf())
+    conf = metastore.spark_conf(settings, session_conf(settings))
     conf.update({
         "spark.app.name": "velos-thrift",
         "spark.driver.memory": settings.thrift_memory,
@@ -148,7 +148,7 @@ def server_conf(settings: Settings) -> dict[str, str]:
         "spark.ui.port": str(settings.thrift_ui_port),
         "spark.port.maxRetries": "0",  # fail on a busy UI port rather than drift to 4041
     })  # fmt: skip
-    log4j = PROJECT_DIR / "velos" / "thrift-log4j2.properties"
+    log4j = package_file("thrift-log4j2.properties")
     conf["spark.driver.extraJavaOptions"] = (
         f"-Dderby.system.home={settings.home} -Dlog4j2.configurationFile={log4j}"
     )
@@ -184,7 +184,7 @@ def _command(server: Server) -> list[str]:
 
 def query(settings: Settings, sql: str, timeout: float = 30.0) -> list[tuple[Any, ...]]:
     """Run one statement through the server with PyHive (dbt-spark's client); return the rows."""
-    from pyhive import hive
+    from pyhive import hive  # type: ignore[import-untyped]
 
     server = server_for(settings)
     connection = hive.connect(

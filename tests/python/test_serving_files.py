@@ -19,8 +19,9 @@ import pytest
 import yaml
 
 from velos import settings as settings_module
-from velos.settings import PROJECT_DIR
+from velos.settings import find_project
 
+PROJECT_DIR = find_project(Path(__file__).parent)
 COMPOSE = PROJECT_DIR / "docker-compose.yml"
 
 
@@ -29,11 +30,10 @@ def test_pbids_names_the_server_velos_starts() -> None:
     assert pbids["version"] == "0.1"
     [connection] = pbids["connections"]
     assert connection["details"]["protocol"] == "spark"
-    defaults = settings_module.Settings(
-        project_dir=PROJECT_DIR, home=PROJECT_DIR, target="local", data_dir=PROJECT_DIR
-    )
+    defaults = settings_module.Settings.model_fields
     server = connection["details"]["address"]["server"]
-    assert server == f"{defaults.thrift_host}:{defaults.thrift_port}" == "127.0.0.1:10000"
+    host, port = defaults["thrift_host"].default, defaults["thrift_port"].default
+    assert server == f"{host}:{port}" == "127.0.0.1:10000"
     assert connection["options"]["protocol"] == "Standard"  # binary Thrift, not HTTP
     assert connection["mode"] in ("Import", "DirectQuery")
 

@@ -19,7 +19,6 @@ own under the test VELOS_HOME), stopped at the end with nothing left behind:
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import os
 import re
@@ -35,12 +34,13 @@ from typing import Any
 
 import pyspark
 import pytest
+from pydantic import SecretStr
 
 from velos import metastore, thrift
 from velos import settings as settings_module
 from velos.errors import VelosError
 from velos.pipeline import MART_TABLES
-from velos.settings import PROJECT_DIR, Settings
+from velos.settings import Settings
 
 pytestmark = [pytest.mark.spark, pytest.mark.thrift]
 
@@ -125,7 +125,7 @@ def _pyhive(settings: Settings, sql: str) -> tuple[list[tuple[Any, ...]], list[A
 def served() -> Iterator[Settings]:
     """A Thrift server on a local Postgres metastore, in a home of its own; stopped after."""
     base = settings_module.load()
-    settings = dataclasses.replace(base, home=base.home / "serving", metastore="postgres")
+    settings = base.with_changes(home=base.home / "serving", metastore="postgres")
     settings.home.mkdir(parents=True, exist_ok=True)
     thrift.stop(settings)
     try:
@@ -162,7 +162,7 @@ def thrift_build(served: Settings, spark: Any, demo_export: Path) -> Settings:
     for command in (["seed"], ["build", *models]):
         result = subprocess.run(
             [str(BIN / "dbt"), *command, "--target", "thrift",
-             "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
+             "--project-dir", str(served.project_dir), "--profiles-dir", str(served.project_dir)],
             env=_env(served, VELOS_DATA_DIR=str(demo_export)),
             capture_output=True, text=True, timeout=1800,
         )  # fmt: skip
@@ -268,15 +268,16 @@ def test_every_mart_through_beeline_equals_the_local_build(
 
 # -- bad configuration: one line, within seconds ---------------------------------------------------
 @pytest.fixture()
-def scratch(tmp_path: Path) -> Settings:
+def scratch(tmp_path: Path) -> Iterator[Settings]:
     """A server home of its own on free ports (Derby), apart from the module's server."""
-    return dataclasses.replace(
-        settings_module.load(),
+    settings = settings_module.load().with_changes(
         home=tmp_path / "home",
         metastore="derby",
         thrift_port=_free_port(),
         thrift_ui_port=_free_port(),
     )
+    yield settings
+    thrift.stop(settings)  # a start that wrongly succeeded leaves nothing behind
 
 
 def _fails_fast(settings: Settings, match: str, **kwargs: Any) -> str:
@@ -313,13 +314,13 @@ def test_port_in_use_is_one_line_from_the_cli(scratch: Settings) -> None:
     )
 
 
-def test_missing_jar(scratch: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VELOS_JARS", str(tmp_path / "no-jars"))
-    assert "make jars" in _fails_fast(scratch, "Delta Lake jars are missing")
+def test_missing_jar(scratch: Settings, tmp_path: Path) -> None:
+    no_jars = scratch.with_changes(jars=tmp_path / "no-jars")
+    assert "make jars" in _fails_fast(no_jars, "Delta Lake jars are missing")
 
 
 def test_server_that_does_not_come_up(scratch: Settings) -> None:
-    broken = dataclasses.replace(scratch, thrift_memory="lots")  # the JVM refuses to start
+    broken = scratch.with_changes(thrift_memory="lots")  # the JVM refuses to start
     message = _fails_fast(broken, "exited during start-up")
     assert "thrift.log" in message
 
@@ -330,17 +331,19 @@ def test_server_that_does_not_answer_in_time_is_stopped(scratch: Settings) -> No
 
 
 def test_wrong_metastore_password(served: Settings, scratch: Settings) -> None:
-    wrong = dataclasses.replace(scratch, metastore="postgres", metastore_password="not-it")
+    wrong = scratch.with_changes(metastore="postgres", metastore_password=SecretStr("not-it"))
     message = _fails_fast(wrong, "refused the password")
     assert "VELOS_METASTORE_PASSWORD" in message
 
 
 def test_unreachable_postgres(scratch: Settings) -> None:
     # 127.0.0.2 is loopback but not "local" to velos: it never starts a cluster there
-    unreachable = dataclasses.replace(
-        scratch, metastore="postgres", metastore_host="127.0.0.2", metastore_port=_free_port(),
-        metastore_password="irrelevant",
-    )  # fmt: skip
+    unreachable = scratch.with_changes(
+        metastore="postgres",
+        metastore_host="127.0.0.2",
+        metastore_port=_free_port(),
+        metastore_password=SecretStr("irrelevant"),
+    )
     message = _fails_fast(unreachable, "no Postgres metastore answers at 127.0.0.2")
     assert "velos metastore start" in message
 
