@@ -1,7 +1,8 @@
 # velos in a container: the same two commands as on a workstation (make demo, make test).
 #   docker build -t velos .
 #   docker run --rm velos                 # make demo on the embedded Spark
-#   docker compose up                     # with the official Cassandra image (docker-compose.yml)
+#   docker compose up -d                  # the whole stack: cassandra, metastore, spark-thrift,
+#                                         # pipeline (docker-compose.yml; set .env first)
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
@@ -19,4 +20,5 @@ COPY . .
 RUN .venv/bin/pip install -q --no-deps -e .
 
 ENV VELOS_HOME=/velos/.velos
+ENV PATH=/velos/.venv/bin:$PATH
 CMD ["make", "demo"]

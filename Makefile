@@ -13,7 +13,7 @@ MVN := mvn -q -B
 
 .DEFAULT_GOAL := help
 .PHONY: help setup jars browser demo run test test-fast lint format bench docs report \
-        cassandra-start cassandra-stop clean
+        cassandra-start cassandra-stop clean postgres serve serve-stop
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,10 +32,13 @@ $(JARS)/%/.copied: pom.xml
 	$(MVN) -P $* dependency:copy-dependencies -DoutputDirectory=$(JARS)/$*
 	@touch $@
 
-jars: $(JARS)/delta/.copied $(JARS)/cassandra/.copied ## copy Delta and Cassandra jars from Maven Central
+jars: $(JARS)/delta/.copied $(JARS)/cassandra/.copied $(JARS)/metastore/.copied ## copy Delta, Cassandra and PostgreSQL JDBC jars from Maven Central
 
 browser: ## install headless Chromium (Debian) for the report test, if missing
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+postgres: ## install Debian's PostgreSQL server (the shared Hive metastore), if missing
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
 
 demo: setup ## the main job: check, seed, build, report and load, on the embedded Spark
 	$(BIN)/velos run
@@ -43,7 +46,7 @@ demo: setup ## the main job: check, seed, build, report and load, on the embedde
 # Tests build and overwrite tables: they get a home of their own, apart from the demo's.
 test test-fast: export VELOS_HOME := $(VELOS_HOME)/test
 
-test: setup browser ## lint, then every test (dbt build on Spark, Cassandra, browser)
+test: setup browser postgres ## lint, then every test (dbt build on Spark, Cassandra, browser)
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest
 
@@ -70,11 +73,12 @@ format: setup ## apply ruff format and sqlfluff fix
 	$(BIN)/sqlfluff fix --processes 1 $(DBT_SQL)
 	$(BIN)/sqlfluff fix --processes 1 $(MACRO_SQL)
 
-bench: setup ## the benchmarks (generator, seed loader, Cassandra loader, whole run); see BENCHMARKS.md
+bench: setup ## the benchmarks (generator, seed loader, Cassandra loader, whole run, Thrift server); see BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_seed.py
 	$(BIN)/python benchmarks/bench_cassandra.py
 	$(BIN)/python benchmarks/bench_build.py --load
+	$(BIN)/python benchmarks/bench_thrift.py
 
 docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	$(BIN)/velos docs
@@ -88,6 +92,15 @@ cassandra-start: setup ## start the local Cassandra node
 cassandra-stop: setup ## stop the local Cassandra node
 	$(BIN)/velos cassandra stop
 
+serve: setup ## after make demo: serve the marts to PowerBI on a Spark Thrift Server (127.0.0.1:10000)
+	$(BIN)/velos thrift start
+
+serve-stop: setup ## stop the Thrift server (and the local Postgres metastore, if one runs)
+	$(BIN)/velos thrift stop
+	$(BIN)/velos metastore stop
+
 clean: ## remove everything runs wrote (.velos/, target/, logs/); keeps .venv
 	-@test -x $(BIN)/velos && $(BIN)/velos cassandra stop 2>/dev/null; true
+	-@test -x $(BIN)/velos && $(BIN)/velos thrift stop 2>/dev/null; true
+	-@test -x $(BIN)/velos && $(BIN)/velos metastore stop 2>/dev/null; true
 	rm -rf $(VELOS_HOME) target logs

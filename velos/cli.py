@@ -91,6 +91,18 @@ def _config(args: argparse.Namespace) -> None:
     print(f"cassandra {settings.cassandra_config()}")  # the password is never shown
 
 
+def _thrift(args: argparse.Namespace) -> None:
+    from velos import thrift
+
+    print(thrift.run_action(_settings(args), args.action, foreground=args.foreground))
+
+
+def _metastore(args: argparse.Namespace) -> None:
+    from velos import metastore
+
+    print(metastore.run_action(_settings(args), args.action))
+
+
 def _load(args: argparse.Namespace) -> None:
     from loaders import load_marts
     from velos.pipeline import require_passed_build
@@ -161,6 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
     cassandra = sub.add_parser("cassandra", help="the local Cassandra node (dev and CI)")
     cassandra.add_argument("action", choices=["start", "stop", "status"])
     cassandra.set_defaults(func=_cassandra)
+
+    thrift = sub.add_parser("thrift", help="the Spark Thrift Server serving the marts (PowerBI)")
+    thrift.add_argument("action", choices=["start", "stop", "status"])
+    thrift.add_argument(
+        "--foreground", action="store_true", help="start: stay attached until stopped (containers)"
+    )
+    thrift.set_defaults(func=_thrift)
+
+    metastore = sub.add_parser(
+        "metastore", help="the local Postgres of the shared Hive metastore (VELOS_METASTORE)"
+    )
+    metastore.add_argument("action", choices=["start", "stop", "status"])
+    metastore.set_defaults(func=_metastore)
 
     load = sub.add_parser("load", help="load the marts into Cassandra (versioned, verified)")
     load.add_argument(

@@ -109,6 +109,20 @@ class Settings(BaseSettings):
     cassandra_local_auth: bool = False
     cassandra_heap: str = "2G"
 
+    # serving: the Spark Thrift Server (velos thrift) and the Hive metastore it shares
+    thrift_host: str = Field("127.0.0.1", validation_alias="SPARK_THRIFT_HOST")
+    thrift_port: int = Field(10000, gt=0, lt=65536, validation_alias="SPARK_THRIFT_PORT")
+    thrift_ui_port: int = Field(4040, gt=0, lt=65536, validation_alias="SPARK_THRIFT_UI_PORT")
+    thrift_memory: str = Field("3g", validation_alias="VELOS_THRIFT_MEMORY")
+    thrift_start_timeout: float = Field(180.0, gt=0, validation_alias="VELOS_THRIFT_START_TIMEOUT")
+    # derby (embedded, one JVM at a time) or postgres (shared by the server and velos run)
+    metastore: Literal["derby", "postgres"] = Field("derby", validation_alias="VELOS_METASTORE")
+    metastore_host: str = Field("127.0.0.1", validation_alias="VELOS_METASTORE_HOST")
+    metastore_port: int = Field(5433, gt=0, lt=65536, validation_alias="VELOS_METASTORE_PORT")
+    metastore_db: str = Field("metastore", validation_alias="VELOS_METASTORE_DB")
+    metastore_user: str = Field("velos", validation_alias="VELOS_METASTORE_USER")
+    metastore_password: SecretStr | None = Field(None, validation_alias="VELOS_METASTORE_PASSWORD")
+
     @field_validator("cassandra_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: Any) -> Any:

@@ -73,9 +73,13 @@ def get_session(settings: Settings | None = None) -> SparkSession:
         return _SESSION["spark"]
     from pyspark.sql import SparkSession
 
+    from velos import metastore, thrift
+
     settings = settings or load_settings()
-    conf = session_conf(settings)
+    thrift.refuse_shared_derby(settings)
+    conf = metastore.spark_conf(settings, session_conf(settings))
     check_jars(settings)
+    metastore.ensure_running(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in conf.items():

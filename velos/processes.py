@@ -1,0 +1,30 @@
+"""Small process and port probes shared by the local servers velos starts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+
+
+def pid_alive(pid: int) -> bool:
+    """True when ``pid`` runs and is not a zombie (a killed child we started and not reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    if state == "Z":
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        return False
+    return True
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
