@@ -60,10 +60,11 @@ format: setup ## apply ruff format and sqlfluff fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix models
 
-bench: setup ## the benchmarks (generator, seed loader, Cassandra loader); see BENCHMARKS.md
+bench: setup ## the benchmarks (generator, seed loader, Cassandra loader, segment); see BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_seed.py
 	$(BIN)/python benchmarks/bench_cassandra.py
+	$(BIN)/python benchmarks/bench_segment.py
 
 docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	$(BIN)/velos docs

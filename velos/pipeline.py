@@ -1,6 +1,6 @@
 """`velos run`: the whole pipeline in one process, on one SparkSession.
 
-check -> seed -> build -> report -> load. Each step prints one line with its counts and
+check -> seed -> build -> segment -> report -> load. Each step prints one line with its counts and
 seconds. Later stages (ML, serving) slot in as further steps. The plain `dbt seed` /
 `dbt build` commands keep working on their own: this module only sequences them.
 """
@@ -32,7 +32,7 @@ MART_TABLES = (
     "marts.model_city_histogram",
     "marts.top_model_by_store",
 )
-STEPS = ("check", "seed", "build", "report", "load")
+STEPS = ("check", "seed", "build", "segment", "report", "load")
 
 
 def use_data_dir(data_dir: Path | None) -> Path:
@@ -109,6 +109,14 @@ def print_audit() -> None:
         console.table(frame.columns, [tuple(row) for row in rows])
 
 
+def segment(settings: Settings) -> None:
+    """The MLlib step: segments, profiles, classifier and forecast from the built marts."""
+    from velos.ml import run_segment
+
+    with console.step("segment") as info:
+        info["counts"] = str(run_segment(get_session(), settings, say=console.say))
+
+
 def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str] = ()) -> None:
     """Run the pipeline's steps in order, skipping those named in ``skip``."""
     skip = set(skip)
@@ -142,6 +150,9 @@ def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str]
             info["counts"] = _build_summary(results)
         print_audit()
         console.say("marts: " + _describe_counts(_row_counts(MART_TABLES)))
+
+    if "segment" not in skip:
+        segment(settings)
 
     if "report" not in skip:
         with console.step("report") as info:

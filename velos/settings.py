@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from velos.errors import VelosError
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -30,6 +32,21 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+def _k_range(name: str, default: str) -> tuple[int, int]:
+    """A range of cluster counts written ``LOW-HIGH`` (e.g. ``2-8``), both inclusive."""
+    text = _env(name, default)
+    low, _, high = text.partition("-")
+    try:
+        bounds = (int(low), int(high or low))
+    except ValueError:
+        bounds = (0, 0)
+    if not 2 <= bounds[0] <= bounds[1]:
+        raise VelosError(
+            f"{name}={text!r}: write a range of cluster counts LOW-HIGH, 2 <= LOW <= HIGH."
+        )
+    return bounds
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed view of the environment. Build it with :func:`load`."""
@@ -46,6 +63,13 @@ class Settings:
     cassandra_replication: str = "SimpleStrategy:1"
     cassandra_consistency: str = "ONE"
     cassandra_local_dc: str | None = None
+    # velos segment (velos/ml): the k ranges searched by silhouette, the seed of every fit,
+    # and MLflow tracking (off with VELOS_MLFLOW=0)
+    customer_k_range: tuple[int, int] = (2, 8)
+    store_k_range: tuple[int, int] = (2, 6)
+    ml_seed: int = 42
+    mlflow_enabled: bool = True
+    mlflow_tracking_uri: str = ""
 
     @property
     def warehouse_dir(self) -> Path:
@@ -62,6 +86,15 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def models_dir(self) -> Path:
+        """Fitted Spark ML pipelines, one versioned folder per run (v0001, v0002...)."""
+        return self.home / "models"
+
+    @property
+    def mlflow_artifacts_dir(self) -> Path:
+        return self.home / "mlflow" / "artifacts"
 
 
 def load() -> Settings:
@@ -86,4 +119,11 @@ def load() -> Settings:
         cassandra_replication=_env("CASSANDRA_REPLICATION", "SimpleStrategy:1"),
         cassandra_consistency=_env("CASSANDRA_CONSISTENCY", "ONE"),
         cassandra_local_dc=os.environ.get("CASSANDRA_LOCAL_DC") or None,
+        customer_k_range=_k_range("VELOS_SEGMENT_K_CUSTOMERS", "2-8"),
+        store_k_range=_k_range("VELOS_SEGMENT_K_STORES", "2-6"),
+        ml_seed=int(_env("VELOS_ML_SEED", "42")),
+        mlflow_enabled=_env("VELOS_MLFLOW", "1").lower() not in ("0", "false", "off", "no"),
+        mlflow_tracking_uri=_env(
+            "MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow' / 'mlflow.db'}"
+        ),
     )
