@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from loaders import schema
 from loaders.connection import ConnParams, connect, params_from, translate
-from loaders.marts import SPARK_TYPES, TableSpec, select
+from loaders.marts import SEGMENT_MARTS, SPARK_TYPES, TableSpec, select
 from loaders.writer import ChunkResult, LoadFailed, Writer, checksum_text
 from velos.errors import VelosError
 from velos.settings import Settings
@@ -577,7 +577,8 @@ def load_marts(
 ) -> LoadReport:
     """Load the marts (all, or the named ones) into Cassandra as one new verified load.
 
-    ``tables`` takes mart names (e.g. ``fct_order_lines``) or Cassandra table names. The
+    ``tables`` takes mart names (e.g. ``fct_order_lines``) or Cassandra table names; by
+    default every mart, and the segment outputs when velos segment has written them. The
     pointers of the loaded tables flip together, only after all of them verified. Raises
     VelosError with a message for the user on any failure; the pointers are then unchanged.
     ``on_rows(table, rows_done)`` is called as rows are acknowledged (tests use it).
@@ -585,6 +586,13 @@ def load_marts(
     if keep_loads < 1:
         raise VelosError("keep_loads must be at least 1 (the current load)")
     specs = select(tables)
+    if tables is None:  # the segment outputs only once velos segment has written them
+        specs = [
+            spec
+            for spec in specs
+            if spec.mart not in SEGMENT_MARTS
+            or spark.catalog.tableExists(f"{source_schema}.{spec.mart}")
+        ]
     params = params_from(settings, keyspace=keyspace)
     workers = workers or max(1, min(MAX_WORKERS, os.cpu_count() or 1))
     bars = _Progress(progress, on_rows)

@@ -101,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.set_defaults(func=_generate)
 
-    run = sub.add_parser("run", help="check, seed, build, report and load, in one Spark session")
+    run = sub.add_parser(
+        "run", help="check, seed, build, segment, report and load, in one Spark session"
+    )
     run.add_argument("--data", type=Path, metavar="DIR", help="export folder (default seeds/)")
     run.add_argument(
         "--skip", nargs="*", default=[], metavar="STEP", help="steps to leave out (e.g. load)"
