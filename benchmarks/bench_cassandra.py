@@ -10,7 +10,7 @@
    cqlsh's keyspace is dropped before the loader runs, so each starts on an empty node, and
    both first load 100,000 rows into scratch keyspaces, so each runs on a warmed-up JVM:
    - cqlsh COPY FROM with its defaults (cqlsh 6.2.2 from PyPI);
-   - loaders.cassandra.load_marts, which also reads the mart through Spark, stages it, and
+   - loaders.load_marts, which also reads the mart through Spark, stages it, and
      then reads every row back to verify it.
 4. prints rows/s of each and the ratios; writes $VELOS_HOME/bench/cassandra.json.
 
@@ -21,7 +21,6 @@ the end-to-end figure adds the read-back verification, the pointer flip and the 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import glob
 import json
 import os
@@ -33,8 +32,7 @@ import time
 import uuid
 from pathlib import Path
 
-from loaders.marts import select
-from velos import cassandra_node
+from loaders import load_marts, node, select
 from velos import settings as velos_settings
 
 SOURCE = "bench_cassandra"
@@ -94,8 +92,6 @@ def warm_up(spark, settings, bench_dir: Path) -> None:
     A freshly started node compiles its hot paths during its first loads: without this, the
     tool that runs first pays for the other's warm-up.
     """
-    from loaders.cassandra import load_marts
-
     spark.sql(f"create database if not exists {WARMUP}")
     spark.sql(
         f"create or replace table {WARMUP}.fct_order_lines using delta as "
@@ -107,7 +103,7 @@ def warm_up(spark, settings, bench_dir: Path) -> None:
     run_cqlsh(settings, csv_path, cqlsh_ks)
     load_marts(
         spark,
-        dataclasses.replace(settings, cassandra_keyspace=loader_ks),
+        settings.cassandra_config(keyspace=loader_ks),
         tables=["fct_order_lines"],
         source_schema=WARMUP,
         progress=False,
@@ -119,15 +115,12 @@ def warm_up(spark, settings, bench_dir: Path) -> None:
 def drop_keyspace(settings, keyspace: str, *, recreate: bool = False) -> None:
     """Drop ``keyspace``; with ``recreate``, create it again, empty, with the loader's schema."""
     from loaders import schema
-    from loaders.connection import connect, params_from
+    from loaders.connection import session
 
-    cluster, session = connect(params_from(settings, keyspace=keyspace))
-    try:
-        session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=120)
+    with session(settings.cassandra_config(keyspace=keyspace)) as opened:
+        opened.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=120)
         if recreate:
-            schema.apply(session, keyspace, "SimpleStrategy:1")
-    finally:
-        cluster.shutdown()
+            schema.apply(opened, keyspace, "SimpleStrategy:1")
 
 
 def run_cqlsh(settings, csv_path: Path, keyspace: str = CQLSH_KS) -> tuple[float, int, str]:
@@ -157,9 +150,8 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = velos_settings.load()
-    started_node = None
-    if cassandra_node.query_ok(settings.cassandra_hosts[0], settings.cassandra_port) is None:
-        started_node = cassandra_node.start(settings)
+    local = settings.cassandra_node()
+    started_node = node.ensure_running(settings.cassandra_config(), local)
     try:
         bench_dir = settings.home / "bench"
         export = bench_dir / "cassandra-export"
@@ -173,7 +165,7 @@ def main() -> None:
 
         from velos.spark import get_session
 
-        spark = get_session()
+        spark = get_session(settings)
         build_fact(spark, export)
         csv_path, rows = write_csv(spark, bench_dir / "cassandra-csv")
         print(f"{rows:,} order lines ready ({SOURCE}.fct_order_lines and {csv_path.name})")
@@ -187,12 +179,12 @@ def main() -> None:
         # which would otherwise be flushed (and compacted) on the node while the loader runs.
         drop_keyspace(settings, CQLSH_KS)
 
-        from loaders.cassandra import load_marts
-
-        loader_settings = dataclasses.replace(settings, cassandra_keyspace=LOADER_KS)
         begin = time.perf_counter()
         report = load_marts(
-            spark, loader_settings, tables=["fct_order_lines"], source_schema=SOURCE
+            spark,
+            settings.cassandra_config(keyspace=LOADER_KS),
+            tables=["fct_order_lines"],
+            source_schema=SOURCE,
         )
         loader_total = time.perf_counter() - begin
         table = report.tables[0]
@@ -233,8 +225,8 @@ def main() -> None:
         (bench_dir / "cassandra.json").write_text(json.dumps(results, indent=2) + "\n")
         print(f"results: {bench_dir / 'cassandra.json'}")
     finally:
-        if started_node is not None:
-            cassandra_node.stop(settings)
+        if started_node:
+            node.stop(local)
 
 
 if __name__ == "__main__":  # the loader spawns worker processes: keep the guard

@@ -13,7 +13,6 @@ Run: ``.venv/bin/python benchmarks/bench_seed.py [--lines 15000 1000000] [--repe
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
@@ -27,47 +26,42 @@ def _native(spark, path: Path) -> None:
     frame.write.format("delta").mode("overwrite").saveAsTable("bench.orders_native")
 
 
-def _dbt_seed(project_dir: Path) -> float:
-    from dbt.cli.main import dbtRunner
+def _dbt_seed(settings: settings_module.Settings) -> float:
+    from velos.dbt import run_dbt
 
-    result = dbtRunner().invoke(
-        ["seed", "--quiet", "--select", "orders", "--project-dir", str(project_dir),
-         "--profiles-dir", str(project_dir)]
-    )  # fmt: skip
-    if not result.success:
-        raise SystemExit(f"dbt seed failed: {result.exception or result.result}")
-    return result.result.results[0].execution_time
+    results = run_dbt(["seed", "--quiet", "--select", "orders"], settings=settings)
+    return results.results[0].execution_time
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, nargs="+", default=[15_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--project-dir", type=Path, default=settings_module.PROJECT_DIR)
+    parser.add_argument("--project-dir", type=Path, default=None)
     args = parser.parse_args()
 
-    settings_module.load()
+    settings = settings_module.load(args.project_dir)
     from velos.generate import generate
     from velos.spark import get_session
 
-    spark = get_session()
+    spark = get_session(settings)
     spark.sql("create database if not exists bench")
     rows = []
     with tempfile.TemporaryDirectory(prefix="velos-bench-seed-") as tmp:
         for lines in args.lines:
             folder = Path(tmp) / str(lines)
             generate(folder, order_lines=lines, progress=False)
-            os.environ["VELOS_DATA_DIR"] = str(folder)
+            export = settings.with_changes(data_dir=folder)
             path = folder / "orders.csv"
             _native(spark, path)  # warm-up: JIT, file cache, Delta log
-            _dbt_seed(args.project_dir)
+            _dbt_seed(export)
             native, whole, node = [], [], []
             for _ in range(args.repeat):
                 started = time.perf_counter()
                 _native(spark, path)
                 native.append(time.perf_counter() - started)
                 started = time.perf_counter()
-                node.append(_dbt_seed(args.project_dir))
+                node.append(_dbt_seed(export))
                 whole.append(time.perf_counter() - started)
             loaded = spark.table("raw.orders").count()
             assert loaded == lines, f"raw.orders has {loaded} rows, expected {lines}"

@@ -118,16 +118,16 @@ def main() -> None:
     from velos.spark import get_session
 
     started = time.perf_counter()
-    spark = get_session()
+    spark = get_session(settings)
     print(f"Spark session: {time.perf_counter() - started:.1f} s (home {home})", flush=True)
     results = []
     for lines in args.lines:
         folder = Path(home) / f"export-{lines}"
         generate(folder, order_lines=lines, truth=folder / "truth.csv", progress=False)
-        os.environ["VELOS_DATA_DIR"] = str(folder)
+        settings = settings.with_changes(data_dir=folder)
         started = time.perf_counter()
-        run_dbt(["seed", "--quiet"])
-        run_dbt(["run", "--quiet"])
+        run_dbt(["seed", "--quiet"], settings=settings)
+        run_dbt(["run", "--quiet"], settings=settings)
         build = time.perf_counter() - started
         started = time.perf_counter()
         report = run_segment(spark, settings, say=lambda line: print("  " + line, flush=True))

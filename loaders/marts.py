@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from velos.errors import VelosError
+from loaders.errors import LoaderError
 
 # Cassandra column type -> Spark types the mart may have for it (cast losslessly by Spark).
 SPARK_TYPES = {
@@ -211,7 +211,7 @@ def select(names: list[str] | tuple[str, ...] | None) -> list[TableSpec]:
     unknown = [name for name in names if name not in BY_NAME]
     if unknown:
         known = ", ".join(spec.mart for spec in TABLES)
-        raise VelosError(f"unknown mart(s) {', '.join(unknown)}: choose among {known}")
+        raise LoaderError(f"unknown mart(s) {', '.join(unknown)}: choose among {known}")
     result: list[TableSpec] = []
     for name in names:  # a mart name selects every table loaded from it
         for spec in TABLES:

@@ -12,7 +12,7 @@ import re
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from velos.errors import VelosError
+from loaders.errors import LoaderError
 
 if TYPE_CHECKING:
     from cassandra.cluster import Session
@@ -24,9 +24,9 @@ _DC_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 
 def check_name(name: str, what: str = "keyspace") -> str:
-    """Return ``name`` if it is a safe CQL identifier, else raise VelosError."""
+    """Return ``name`` if it is a safe CQL identifier, else raise LoaderError."""
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise VelosError(
+        raise LoaderError(
             f"invalid Cassandra {what} name {name!r}: use lowercase letters, digits and "
             "underscores, starting with a letter, at most 48 characters"
         )
@@ -40,7 +40,7 @@ def replication_map(spec: str) -> dict[str, str]:
     ``NetworkTopologyStrategy:dc1=3,dc2=3`` -> {'class': 'NetworkTopologyStrategy', 'dc1': '3',
     'dc2': '3'}.
     """
-    error = VelosError(
+    error = LoaderError(
         f"invalid CASSANDRA_REPLICATION {spec!r}: use SimpleStrategy:<factor> (one local node) "
         "or NetworkTopologyStrategy:<dc>=<factor>,<dc>=<factor> (production)"
     )
@@ -60,6 +60,12 @@ def replication_map(spec: str) -> dict[str, str]:
             raise error
         return result
     raise error
+
+
+def replication_factor(spec: str) -> int:
+    """The largest number of replicas of a row in any data centre."""
+    replication = replication_map(spec)
+    return max(int(value) for key, value in replication.items() if key != "class")
 
 
 def _replication_cql(replication: dict[str, str]) -> str:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from velos import settings as settings_module
-from velos.errors import VelosError
+from velos.errors import USER_ERRORS
 from velos.generate.model import OFF_SEGMENT_RATE
+from velos.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings of the project velos is run on, with the command line's overrides."""
+    overrides = {}
+    if getattr(args, "data", None) is not None:
+        overrides["VELOS_DATA_DIR"] = args.data.resolve()  # as typed: from the current folder
+    return settings_module.load(args.project_dir, **overrides)
 
 
 def _generate(args: argparse.Namespace) -> None:
@@ -29,58 +37,97 @@ def _generate(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> None:
     from velos.pipeline import run
 
-    run(settings_module.load(), data_dir=args.data, skip=args.skip)
+    run(_settings(args), skip=args.skip)
 
 
 def _check(args: argparse.Namespace) -> None:
     from velos import console
-    from velos.pipeline import check_export, use_data_dir
+    from velos.pipeline import check_export
 
-    settings_module.load()
-    folder = use_data_dir(args.data)
+    settings = _settings(args)
     with console.step("check") as info:
-        check_export(folder)
+        folder = check_export(settings)
         info["counts"] = f"4 files in {folder} match the contract"
 
 
 def _segment(args: argparse.Namespace) -> None:
     from velos.pipeline import segment
 
-    segment(settings_module.load())
+    segment(_settings(args))
 
 
 def _report(args: argparse.Namespace) -> None:
     from velos.report import write_report
     from velos.spark import get_session
 
-    settings = settings_module.load()
-    print(write_report(get_session(), settings))
+    settings = _settings(args)
+    print(write_report(get_session(settings), settings))
 
 
 def _docs(args: argparse.Namespace) -> None:
     from velos.docs import serve_docs
 
-    serve_docs(settings_module.load(), port=args.port)
+    serve_docs(_settings(args), port=args.port)
 
 
 def _cassandra(args: argparse.Namespace) -> None:
-    from velos import cassandra_node
+    from loaders import node
 
-    print(cassandra_node.run_action(settings_module.load(), args.action))
+    settings = _settings(args)
+    local = settings.cassandra_node()
+    if args.action == "start":
+        node.start(local)
+        print(node.format_status(node.status(local)))
+    elif args.action == "stop":
+        stopped = node.stop(local)
+        print(
+            f"cassandra: stopped (127.0.0.1:{local.native_port})"
+            if stopped
+            else "cassandra: no node started by velos was running"
+        )
+    else:
+        print(node.format_status(node.status(local)))
+
+
+def _config(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    print(f"project   {settings.project_dir}")
+    print(f"home      {settings.home}")
+    print(f"data      {settings.data_dir}")
+    print(f"jars      {settings.jars_dir}")
+    print(f"target    {settings.target}")
+    print(f"cassandra {settings.cassandra_config()}")  # the password is never shown
 
 
 def _load(args: argparse.Namespace) -> None:
-    from loaders.cassandra import load_marts
+    from loaders import load_marts
     from velos.spark import get_session
 
-    settings = settings_module.load()
-    print(load_marts(get_session(), settings))
+    settings = _settings(args)
+    config = settings.cassandra_config(keyspace=args.keyspace)
+    load_marts(
+        get_session(settings),
+        config,
+        tables=args.marts or None,
+        keep_loads=args.keep_loads,
+        source_schema=args.source_schema,
+        progress=not args.no_progress,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every velos command."""
+    from loaders import TABLES
+
     parser = argparse.ArgumentParser(
         prog="velos", description="Customer segmentation for a bike retailer, on dbt and Spark."
+    )
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        metavar="DIR",
+        help="the velos dbt project to act on (default: VELOS_PROJECT_DIR, else the current "
+        "folder or its nearest parent holding dbt_project.yml)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -101,17 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.set_defaults(func=_generate)
 
+    data_help = "export folder (default: VELOS_DATA_DIR, else the project's seeds/)"
     run = sub.add_parser(
         "run", help="check, seed, build, segment, report and load, in one Spark session"
     )
-    run.add_argument("--data", type=Path, metavar="DIR", help="export folder (default seeds/)")
+    run.add_argument("--data", type=Path, metavar="DIR", help=data_help)
     run.add_argument(
         "--skip", nargs="*", default=[], metavar="STEP", help="steps to leave out (e.g. load)"
     )
     run.set_defaults(func=_run)
 
     check = sub.add_parser("check", help="check the four export files against the contract")
-    check.add_argument("--data", type=Path, metavar="DIR", help="export folder (default seeds/)")
+    check.add_argument("--data", type=Path, metavar="DIR", help=data_help)
     check.set_defaults(func=_check)
 
     sub.add_parser(
@@ -126,13 +174,32 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--port", type=int, default=8080)
     docs.set_defaults(func=_docs)
 
+    config = sub.add_parser("config", help="print the settings velos would run with")
+    config.add_argument("--data", type=Path, metavar="DIR", help=data_help)
+    config.set_defaults(func=_config)
+
     cassandra = sub.add_parser("cassandra", help="the local Cassandra node (dev and CI)")
     cassandra.add_argument("action", choices=["start", "stop", "status"])
     cassandra.set_defaults(func=_cassandra)
 
-    sub.add_parser("load", help="load the marts into Cassandra (versioned, verified)").set_defaults(
-        func=_load
+    load = sub.add_parser("load", help="load the marts into Cassandra (versioned, verified)")
+    load.add_argument(
+        "marts",
+        nargs="*",
+        metavar="MART",
+        help=f"marts to load (default all: {', '.join(spec.mart for spec in TABLES)})",
     )
+    load.add_argument(
+        "--keep-loads",
+        type=int,
+        default=3,
+        metavar="N",
+        help="verified loads kept per table, at least 2 (default 3)",
+    )
+    load.add_argument("--source-schema", default="marts", help="Spark schema of the marts")
+    load.add_argument("--keyspace", help="Cassandra keyspace (default CASSANDRA_KEYSPACE)")
+    load.add_argument("--no-progress", action="store_true", help="no progress bars")
+    load.set_defaults(func=_load)
     return parser
 
 
@@ -141,14 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except VelosError as error:
+    except USER_ERRORS as error:
         print(f"velos: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("velos: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # a bug, not a user error: say so, keep the trace on request
-        if os.environ.get("VELOS_DEBUG"):
+        if _debug(args):
             raise
         print(
             f"velos: internal error: {type(error).__name__}: {error}\n"
@@ -157,6 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _debug(args: argparse.Namespace) -> bool:
+    try:
+        return settings_module.load(args.project_dir).debug
+    except USER_ERRORS:
+        return False
 
 
 if __name__ == "__main__":

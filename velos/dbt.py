@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from velos.errors import VelosError
-from velos.settings import PROJECT_DIR
+from velos.settings import Settings
+from velos.settings import load as load_settings
 
 _FAILED = {"error", "fail", "runtime error"}
 
@@ -20,8 +21,12 @@ def status_of(node_result: Any) -> str:
     return str(getattr(node_result.status, "value", node_result.status)).lower()
 
 
-def run_dbt(args: list[str], *, vars: dict[str, Any] | None = None) -> Any:
-    """Run one dbt command (e.g. ``["build"]``) and return its results.
+def run_dbt(
+    args: list[str], *, vars: dict[str, Any] | None = None, settings: Settings | None = None
+) -> Any:
+    """Run one dbt command (e.g. ``["build"]``) on the settings' project; return its results.
+
+    ``vars`` come on top of the settings' own (:meth:`Settings.dbt_vars`).
 
     Raises :class:`VelosError` naming each failed node and its message when the command
     fails, so callers never see a traceback for a data or SQL problem.
@@ -29,9 +34,12 @@ def run_dbt(args: list[str], *, vars: dict[str, Any] | None = None) -> Any:
     import yaml
     from dbt.cli.main import dbtRunner
 
-    command = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    if vars:
-        command += ["--vars", yaml.safe_dump(vars, default_flow_style=True).strip()]
+    settings = settings or load_settings()
+    project = str(settings.project_dir)
+    command = [*args, "--project-dir", project, "--profiles-dir", project]
+    command += ["--target", settings.target, "--target-path", str(settings.dbt_target_path)]
+    all_vars = {**settings.dbt_vars(), **(vars or {})}
+    command += ["--vars", yaml.safe_dump(all_vars, default_flow_style=True).strip()]
     result = dbtRunner().invoke(command)
     if result.success:
         return result.result

@@ -8,7 +8,6 @@ of dbt's target folder (compiled SQL, run results) is never exposed, even on loc
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +23,7 @@ SITE_FILES = ("index.html", "manifest.json", "catalog.json")
 
 def target_dir(settings: Settings) -> Path:
     """dbt's target folder: DBT_TARGET_PATH when set (as dbt reads it), else target/."""
-    return Path(os.environ.get("DBT_TARGET_PATH") or settings.project_dir / "target")
+    return settings.dbt_target_path
 
 
 def generate_docs(settings: Settings, *, force: bool = False) -> Path:
@@ -37,7 +36,7 @@ def generate_docs(settings: Settings, *, force: bool = False) -> Path:
     if force or not all((target / name).is_file() for name in SITE_FILES):
         from velos.dbt import run_dbt
 
-        run_dbt(["docs", "generate"])
+        run_dbt(["docs", "generate"], settings=settings)
     missing = [name for name in SITE_FILES if not (target / name).is_file()]
     if missing:
         raise VelosError(

@@ -7,7 +7,6 @@ seconds. Later stages (ML, serving) slot in as further steps. The plain `dbt see
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,24 +34,14 @@ MART_TABLES = (
 STEPS = ("check", "seed", "build", "segment", "report", "load")
 
 
-def use_data_dir(data_dir: Path | None) -> Path:
-    """Point dbt's seeds at ``data_dir`` (default: the project's seeds/) and return it."""
-    if data_dir is None:
-        os.environ.pop("VELOS_DATA_DIR", None)
-        from velos.settings import PROJECT_DIR
-
-        return PROJECT_DIR / "seeds"
-    data_dir = data_dir.resolve()
-    os.environ["VELOS_DATA_DIR"] = str(data_dir)
-    return data_dir
-
-
-def check_export(data_dir: Path) -> None:
+def check_export(settings: Settings) -> Path:
     """Stop before anything is written when a file of the export is missing or unusable.
 
     Presence is checked here; the per-file checks (empty, header, encoding) are the seed
-    loader's own, run in check-only mode over all four files before any is loaded.
+    loader's own, run in check-only mode over all four files before any is loaded. Returns
+    the folder checked.
     """
+    data_dir = settings.data_dir
     if not data_dir.is_dir():
         raise VelosError(f"{data_dir}: no such folder. Point --data at the folder of the export.")
     missing = [name for name in EXPORT_FILES if not (data_dir / name).is_file()]
@@ -61,7 +50,8 @@ def check_export(data_dir: Path) -> None:
             f"{data_dir}: missing {', '.join(missing)}. The export is four files: "
             f"{', '.join(EXPORT_FILES)} (see seeds/README.md)."
         )
-    run_dbt(["seed", "--quiet"], vars={"velos_check_only": True})
+    run_dbt(["seed", "--quiet"], vars={"velos_check_only": True}, settings=settings)
+    return data_dir
 
 
 def _row_counts(tables: Iterable[str]) -> dict[str, int]:
@@ -85,7 +75,8 @@ def _build_summary(results: Any) -> str:
     for (kind, status), n in statuses.items():
         if kind in ("test", "unit_test"):
             tests[status] += n
-    return f"{models} models, tests: " + ", ".join(f"{n} {s}" for s, n in sorted(tests.items()))
+    counted = ", ".join(f"{n} {s}" for s, n in sorted(tests.items())) or "none"
+    return f"{models} model{'' if models == 1 else 's'}, tests: {counted}"
 
 
 def print_audit() -> None:
@@ -114,35 +105,38 @@ def segment(settings: Settings) -> None:
     from velos.ml import run_segment
 
     with console.step("segment") as info:
-        info["counts"] = str(run_segment(get_session(), settings, say=console.say))
+        info["counts"] = str(run_segment(get_session(settings), settings, say=console.say))
 
 
-def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str] = ()) -> None:
-    """Run the pipeline's steps in order, skipping those named in ``skip``."""
+def run(settings: Settings, *, skip: Iterable[str] = ()) -> None:
+    """Run the pipeline's steps in order, skipping those named in ``skip``.
+
+    The export read is ``settings.data_dir`` (``--data``, else VELOS_DATA_DIR, else seeds/).
+    """
     skip = set(skip)
     unknown = skip - set(STEPS)
     if unknown:
         raise VelosError(f"unknown step(s) to skip: {', '.join(sorted(unknown))}; steps: {STEPS}")
-    folder = use_data_dir(data_dir)
+    folder = settings.data_dir
 
     with console.step("spark") as info:
-        spark = get_session()
+        spark = get_session(settings)
         info["counts"] = f"Spark {spark.version}, master {spark.sparkContext.master}"
 
     if "check" not in skip:
         with console.step("check") as info:
-            check_export(folder)
+            check_export(settings)
             info["counts"] = f"4 files in {folder} match the contract"
 
     if "seed" not in skip:
         with console.step("seed") as info:
-            run_dbt(["seed", "--quiet"])
+            run_dbt(["seed", "--quiet"], settings=settings)
             info["counts"] = _describe_counts(_row_counts(RAW_TABLES)) + " raw rows"
 
     if "build" not in skip:
         with console.step("build") as info:
             try:
-                results = run_dbt(["build", "--exclude", "resource_type:seed"])
+                results = run_dbt(["build", "--exclude", "resource_type:seed"], settings=settings)
             except VelosError:
                 # the audit tables are written before the threshold tests fail: show them
                 print_audit()
@@ -162,19 +156,19 @@ def run(settings: Settings, *, data_dir: Path | None = None, skip: Iterable[str]
             info["counts"] = f"written to {path}"
 
     if "load" not in skip:
-        from loaders.cassandra import load_marts
-        from velos import cassandra_node
+        from loaders import load_marts
+        from loaders.node import ensure_running
 
+        config = settings.cassandra_config()
         with console.step("cassandra") as info:
-            started = cassandra_node.ensure_running(settings)
-            where = f"{settings.cassandra_hosts[0]}:{settings.cassandra_port}"
+            started = ensure_running(config, settings.cassandra_node())
             info["counts"] = (
-                f"nothing answered: started the local node on {where} (velos cassandra stop)"
+                f"nothing answered at {config.where}: started the local node (velos cassandra stop)"
                 if started
-                else f"using the node that answers on {where}"
+                else f"using the node that answers at {config.where}"
             )
         with console.step("load") as info:
-            report = load_marts(spark, settings)
+            report = load_marts(spark, config)
             info["counts"] = str(report)
 
     console.say(f"done. Warehouse: {settings.warehouse_dir}")

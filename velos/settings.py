@@ -1,76 +1,131 @@
-"""Every setting velos reads, in one place.
+"""Every setting velos reads, in one place: typed, validated once, passed down.
 
-Values come from the environment (and from a ``.env`` file at the project root when one
-exists). Each has a safe local default, so ``make demo`` needs no configuration at all.
-Secrets (passwords) are only ever read from the environment, never written anywhere.
+Values come from the environment and from the ``.env`` file of the project (the environment
+wins), read by pydantic-settings. Each has a safe local default, so ``make demo`` needs no
+configuration. No other module reads ``os.environ``, and nothing here writes it: dbt gets
+what it needs as ``--vars`` (:meth:`Settings.dbt_vars`).
+
+The project is the dbt project velos acts on: ``--project-dir``, else ``VELOS_PROJECT_DIR``,
+else the current folder or the nearest parent holding a ``dbt_project.yml`` (as dbt does).
+Relative paths in the settings are taken from the project folder. Secrets (passwords) are
+only ever read from the environment or an untracked ``.env``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from loaders import CassandraConfig
+from loaders.node import NodeConfig
 from velos.errors import VelosError
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_FILE = "dbt_project.yml"
 
 
-def _load_dotenv(path: Path) -> None:
-    """Export KEY=VALUE lines of ``path`` that the environment does not already set."""
-    if not path.is_file():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+def find_project(start: Path | None = None) -> Path:
+    """The folder of the nearest ``dbt_project.yml`` from ``start`` (default: cwd) upwards."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    raise VelosError(
+        f"no dbt project in {here} or its parents: run velos in the folder of the velos "
+        "project (where dbt_project.yml is), or pass --project-dir / set VELOS_PROJECT_DIR"
+    )
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default
+def package_file(name: str) -> Path:
+    """A file shipped inside the velos package (e.g. ``log4j2.properties``)."""
+    return Path(str(resources.files("velos").joinpath(name)))
 
 
-def _k_range(name: str, default: str) -> tuple[int, int]:
-    """A range of cluster counts written ``LOW-HIGH`` (e.g. ``2-8``), both inclusive."""
-    text = _env(name, default)
-    low, _, high = text.partition("-")
-    try:
-        bounds = (int(low), int(high or low))
-    except ValueError:
-        bounds = (0, 0)
-    if not 2 <= bounds[0] <= bounds[1]:
-        raise VelosError(
-            f"{name}={text!r}: write a range of cluster counts LOW-HIGH, 2 <= LOW <= HIGH."
-        )
-    return bounds
+class Settings(BaseSettings):
+    """The environment (and ``.env``), typed. Build it with :func:`load`."""
 
+    model_config = SettingsConfigDict(
+        extra="ignore", env_ignore_empty=True, frozen=True, validate_default=True
+    )
 
-@dataclass(frozen=True)
-class Settings:
-    """Typed view of the environment. Build it with :func:`load`."""
+    project_dir: Path = Field(validation_alias="VELOS_PROJECT_DIR")
+    # all state a run writes: warehouse, metastore, local node data, reports
+    home: Path = Field(Path(".velos"), validation_alias="VELOS_HOME")
+    # the JVM jar cache (make jars), shared by every VELOS_HOME
+    jars: Path = Field(Path(".velos/jars"), validation_alias="VELOS_JARS")
+    target: Literal["local", "thrift"] = Field("local", validation_alias="VELOS_TARGET")
+    # folder of the four export files
+    data_dir: Path = Field(Path("seeds"), validation_alias="VELOS_DATA_DIR")
+    debug: bool = Field(False, validation_alias="VELOS_DEBUG")
+    # where dbt writes its target/ (dbt reads the same variable)
+    dbt_target_path: Path = Field(Path("target"), validation_alias="DBT_TARGET_PATH")
 
-    project_dir: Path
-    home: Path  # VELOS_HOME: all state a run writes (warehouse, metastore, jars, node data)
-    target: str  # dbt target: local (embedded Spark) or thrift
-    data_dir: Path  # folder holding the four export files
-    cassandra_hosts: list[str] = field(default_factory=list)
-    cassandra_port: int = 9042
-    cassandra_user: str | None = None
-    cassandra_password: str | None = field(default=None, repr=False)
+    cassandra_hosts: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1",)
+    cassandra_port: int = Field(9042, gt=0, lt=65536)
     cassandra_keyspace: str = "velos"
     cassandra_replication: str = "SimpleStrategy:1"
-    cassandra_consistency: str = "ONE"
+    cassandra_consistency: str | None = None  # default: ONE with one replica, else a quorum
     cassandra_local_dc: str | None = None
-    # velos segment (velos/ml): the k ranges searched by silhouette, the seed of every fit,
-    # and MLflow tracking (off with VELOS_MLFLOW=0)
-    customer_k_range: tuple[int, int] = (2, 8)
-    store_k_range: tuple[int, int] = (2, 6)
-    ml_seed: int = 42
-    mlflow_enabled: bool = True
-    mlflow_tracking_uri: str = ""
+    cassandra_user: str | None = None
+    cassandra_password: SecretStr | None = None
+    cassandra_ssl: bool = False
+    cassandra_ssl_ca: Path | None = None
+    cassandra_ssl_verify: bool = True
+    cassandra_ssl_certfile: Path | None = None
+    cassandra_ssl_keyfile: Path | None = None
+    cassandra_allow_plaintext_password: bool = False
+    # the local node
+    cassandra_storage_port: int = Field(7000, gt=0, lt=65536)
+    cassandra_local_auth: bool = False
+    cassandra_heap: str = "2G"
 
+    # velos segment (velos/ml): the ranges of k tried by silhouette (LOW-HIGH), the seed of
+    # every fit, MLflow tracking (VELOS_MLFLOW=0 switches it off) and its store (default: SQLite
+    # under VELOS_HOME/mlflow)
+    customer_k_range: Annotated[tuple[int, int], NoDecode] = Field(
+        (2, 8), validation_alias="VELOS_SEGMENT_K_CUSTOMERS"
+    )
+    store_k_range: Annotated[tuple[int, int], NoDecode] = Field(
+        (2, 6), validation_alias="VELOS_SEGMENT_K_STORES"
+    )
+    ml_seed: int = Field(42, validation_alias="VELOS_ML_SEED")
+    mlflow_enabled: bool = Field(True, validation_alias="VELOS_MLFLOW")
+    mlflow_tracking_uri: str | None = Field(None, validation_alias="MLFLOW_TRACKING_URI")
+
+    @field_validator("cassandra_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(host.strip() for host in value.split(",") if host.strip())
+        return value
+
+    @field_validator("customer_k_range", "store_k_range", mode="before")
+    @classmethod
+    def _k_range(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "2-8"
+            first, _, last = value.partition("-")
+            value = (first.strip(), (last or first).strip())
+        low, high = (int(bound) for bound in value)
+        if not 2 <= low <= high:
+            raise ValueError("a range of cluster counts LOW-HIGH with 2 <= LOW <= HIGH, e.g. 2-8")
+        return (low, high)
+
+    @field_validator(
+        "home", "jars", "data_dir", "dbt_target_path", "cassandra_ssl_ca",
+        "cassandra_ssl_certfile", "cassandra_ssl_keyfile",
+    )  # fmt: skip
+    @classmethod
+    def _from_project(cls, value: Path | None, info: Any) -> Path | None:
+        if value is None:
+            return None
+        project = Path(info.data.get("project_dir") or ".")
+        return (project / value.expanduser()).resolve()
+
+    # -- derived paths --------------------------------------------------------------------
     @property
     def warehouse_dir(self) -> Path:
         return self.home / "warehouse"
@@ -81,7 +136,7 @@ class Settings:
 
     @property
     def jars_dir(self) -> Path:
-        return Path(os.environ["VELOS_JARS"])
+        return self.jars
 
     @property
     def reports_dir(self) -> Path:
@@ -89,41 +144,109 @@ class Settings:
 
     @property
     def models_dir(self) -> Path:
-        """Fitted Spark ML pipelines, one versioned folder per run (v0001, v0002...)."""
+        """Fitted Spark ML pipelines, one versioned folder per segment run (v0001, v0002...)."""
         return self.home / "models"
+
+    @property
+    def mlflow_uri(self) -> str:
+        """MLflow's tracking store: MLFLOW_TRACKING_URI, else SQLite under VELOS_HOME."""
+        return self.mlflow_tracking_uri or f"sqlite:///{self.home / 'mlflow' / 'mlflow.db'}"
 
     @property
     def mlflow_artifacts_dir(self) -> Path:
         return self.home / "mlflow" / "artifacts"
 
+    @property
+    def log4j_file(self) -> Path:
+        return package_file("log4j2.properties")
 
-def load() -> Settings:
-    """Read the settings from the environment (after ``.env``, if present)."""
-    _load_dotenv(PROJECT_DIR / ".env")
-    home = Path(_env("VELOS_HOME", str(PROJECT_DIR / ".velos"))).resolve()
-    # dbt's profiles.yml reads VELOS_HOME too: keep both sides on the same folder.
-    os.environ["VELOS_HOME"] = str(home)
-    # The jar cache is shared by every VELOS_HOME (tests use throw-away homes).
-    os.environ.setdefault("VELOS_JARS", str(PROJECT_DIR / ".velos" / "jars"))
-    os.environ.setdefault("VELOS_LOG4J", str(PROJECT_DIR / "velos" / "log4j2.properties"))
-    return Settings(
-        project_dir=PROJECT_DIR,
-        home=home,
-        target=_env("VELOS_TARGET", "local"),
-        data_dir=Path(_env("VELOS_DATA_DIR", str(PROJECT_DIR / "seeds"))).resolve(),
-        cassandra_hosts=_env("CASSANDRA_HOSTS", "127.0.0.1").split(","),
-        cassandra_port=int(_env("CASSANDRA_PORT", "9042")),
-        cassandra_user=os.environ.get("CASSANDRA_USER") or None,
-        cassandra_password=os.environ.get("CASSANDRA_PASSWORD") or None,
-        cassandra_keyspace=_env("CASSANDRA_KEYSPACE", "velos"),
-        cassandra_replication=_env("CASSANDRA_REPLICATION", "SimpleStrategy:1"),
-        cassandra_consistency=_env("CASSANDRA_CONSISTENCY", "ONE"),
-        cassandra_local_dc=os.environ.get("CASSANDRA_LOCAL_DC") or None,
-        customer_k_range=_k_range("VELOS_SEGMENT_K_CUSTOMERS", "2-8"),
-        store_k_range=_k_range("VELOS_SEGMENT_K_STORES", "2-6"),
-        ml_seed=int(_env("VELOS_ML_SEED", "42")),
-        mlflow_enabled=_env("VELOS_MLFLOW", "1").lower() not in ("0", "false", "off", "no"),
-        mlflow_tracking_uri=_env(
-            "MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow' / 'mlflow.db'}"
-        ),
-    )
+    def dbt_vars(self) -> dict[str, str]:
+        """What profiles.yml and the seed macros need, passed to dbt as ``--vars``."""
+        return {
+            "velos_home": str(self.home),
+            "velos_jars": str(self.jars),
+            "velos_log4j": str(self.log4j_file),
+            "data_dir": str(self.data_dir),
+        }
+
+    # -- Cassandra ------------------------------------------------------------------------
+    def cassandra_node(
+        self,
+        *,
+        auth: bool | None = None,
+        native_port: int | None = None,
+        storage_port: int | None = None,
+    ) -> NodeConfig:
+        """The local node ``velos cassandra`` acts on (a secured one keeps its own folder)."""
+        auth = self.cassandra_local_auth if auth is None else auth
+        return NodeConfig(
+            dir=self.home / ("cassandra-auth" if auth else "cassandra"),
+            jars_dir=self.jars / "cassandra",
+            native_port=native_port or self.cassandra_port,
+            storage_port=storage_port or self.cassandra_storage_port,
+            auth=auth,
+            heap_max=self.cassandra_heap,
+            role=self.cassandra_user if auth else None,
+            role_password=self._password() if auth else None,
+        )
+
+    def _password(self) -> str | None:
+        return self.cassandra_password.get_secret_value() if self.cassandra_password else None
+
+    def cassandra_config(self, *, keyspace: str | None = None) -> CassandraConfig:
+        """The loader's configuration (the secured local node's certificate by default)."""
+        ca = self.cassandra_ssl_ca
+        if ca is None and self.cassandra_local_auth:
+            ca = self.cassandra_node().certificate
+        return CassandraConfig(
+            hosts=self.cassandra_hosts,
+            port=self.cassandra_port,
+            keyspace=keyspace or self.cassandra_keyspace,
+            replication=self.cassandra_replication,
+            consistency=self.cassandra_consistency,
+            local_dc=self.cassandra_local_dc,
+            user=self.cassandra_user,
+            password=self._password(),
+            ssl=self.cassandra_ssl,
+            ssl_ca=str(ca) if ca else None,
+            ssl_verify=self.cassandra_ssl_verify,
+            ssl_certfile=str(self.cassandra_ssl_certfile) if self.cassandra_ssl_certfile else None,
+            ssl_keyfile=str(self.cassandra_ssl_keyfile) if self.cassandra_ssl_keyfile else None,
+            allow_plaintext_password=self.cassandra_allow_plaintext_password,
+            stage_dir=str(self.home / "tmp"),
+        )
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with some values replaced (given in their types: Path, tuple, int...)."""
+        return self.model_copy(update=changes)
+
+
+def _explain(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "?"
+        field = Settings.model_fields.get(name)
+        alias = field.validation_alias if field else None
+        variable = alias if isinstance(alias, str) else name.upper()
+        value = item.get("input")
+        shown = "" if "password" in name or isinstance(value, dict) else f" {value!r}"
+        problems.append(f"{variable}{shown}: {item['msg']}")
+    return "invalid setting(s) in the environment or .env: " + "; ".join(problems)
+
+
+def load(project_dir: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings of the project in ``project_dir`` (see the module docstring)."""
+    environment_project = os.environ.get("VELOS_PROJECT_DIR")
+    if project_dir is None:
+        project_dir = Path(environment_project) if environment_project else find_project()
+    project_dir = project_dir.resolve()
+    if not (project_dir / PROJECT_FILE).is_file():
+        raise VelosError(f"{project_dir} holds no {PROJECT_FILE}: it is not a velos project")
+    try:
+        return Settings(
+            _env_file=project_dir / ".env",
+            VELOS_PROJECT_DIR=project_dir,
+            **overrides,
+        )
+    except ValidationError as error:
+        raise VelosError(_explain(error)) from None

@@ -8,67 +8,78 @@ so that ``dbt`` (dbt-spark's session method calls ``getOrCreate()``) and the Pyt
 from __future__ import annotations
 
 import logging
-import os
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import yaml
 
-from velos.settings import PROJECT_DIR
+from velos.errors import VelosError
+from velos.settings import Settings
+from velos.settings import load as load_settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger(__name__)
+_SESSION: dict[str, SparkSession] = {}
 
 
-class SetupError(RuntimeError):
-    """Something the project needs is not installed; the message says what to run."""
+def profile_output(settings: Settings, target: str = "local") -> dict[str, Any]:
+    """Render profiles.yml as dbt does with velos's ``--vars``, and return one target.
 
+    ``env_var`` gives its default here: velos's own values come from its settings.
+    """
 
-def _env_var(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, default)
-    if value is None:
-        raise SetupError(f"profiles.yml needs the environment variable {name}")
-    return value
+    def env_var(name: str, default: str | None = None) -> str:
+        if default is None:
+            raise VelosError(f"profiles.yml needs the environment variable {name}")
+        return default
 
+    def var(name: str, default: str | None = None) -> str:
+        value = settings.dbt_vars().get(name, default)
+        if value is None:
+            raise VelosError(f"profiles.yml reads the dbt var {name!r}, which velos does not set")
+        return value
 
-def profile_output(target: str = "local") -> dict[str, Any]:
-    """Render profiles.yml the way dbt does (env_var only) and return one target."""
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
     for name in ("as_number", "as_bool", "as_native", "as_text"):
         environment.filters[name] = lambda value: value
-    template = environment.from_string((PROJECT_DIR / "profiles.yml").read_text())
-    rendered = yaml.safe_load(template.render(env_var=_env_var))
-    return rendered["velos"]["outputs"][target]
+    path = settings.project_dir / "profiles.yml"
+    template = environment.from_string(path.read_text(encoding="utf-8"))
+    rendered = yaml.safe_load(template.render(env_var=env_var, var=var))
+    output: dict[str, Any] = rendered["velos"]["outputs"][target]
+    return output
 
 
-def session_conf() -> dict[str, str]:
+def session_conf(settings: Settings) -> dict[str, str]:
     """Spark configuration of the embedded session, from profiles.yml."""
-    conf = {str(k): str(v) for k, v in profile_output("local")["server_side_parameters"].items()}
+    parameters = profile_output(settings, "local")["server_side_parameters"]
+    conf = {str(k): str(v) for k, v in parameters.items()}
     conf["spark.sql.ansi.enabled"] = "false"  # what dbt-spark forces; keep both sides equal
     return conf
 
 
-def _check_jars(conf: dict[str, str]) -> None:
-    jar_glob = conf.get("spark.driver.extraClassPath", "")
-    jar_dir = os.path.dirname(jar_glob)
-    if jar_dir and not (os.path.isdir(jar_dir) and os.listdir(jar_dir)):
-        raise SetupError(f"the Delta Lake jars are missing from {jar_dir}: run `make jars`")
+def check_jars(settings: Settings) -> None:
+    """Stop with the one command that fixes it when the Delta jars are not in the cache."""
+    folder = settings.jars_dir / "delta"
+    if not (folder.is_dir() and any(folder.glob("*.jar"))):
+        raise VelosError(f"the Delta Lake jars are missing from {folder}: run `make jars`")
 
 
-@cache
-def get_session() -> SparkSession:
+def get_session(settings: Settings | None = None) -> SparkSession:
     """Start (once) and return the embedded SparkSession with Delta and the Hive metastore."""
+    if "spark" in _SESSION:
+        return _SESSION["spark"]
     from pyspark.sql import SparkSession
 
-    conf = session_conf()
-    _check_jars(conf)
-    os.makedirs(os.environ.get("VELOS_HOME", PROJECT_DIR / ".velos"), exist_ok=True)
+    settings = settings or load_settings()
+    conf = session_conf(settings)
+    check_jars(settings)
+    settings.home.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    _SESSION["spark"] = spark
     return spark

@@ -8,7 +8,8 @@
 #}
 {% macro column_checks(column, required=true, valid=none, in_range=none, range_checked=none,
     has_known=none) -%}
-    {%- set present = scorecard_records(true) ~ " and source_fields['" ~ column ~ "'] is not null" -%}
+    {%- set present = scorecard_records(true)
+        ~ " and source_fields['" ~ column ~ "'] is not null" -%}
     {%- set checks = [scorecard_check(
         column, 'completeness', scorecard_records(true),
         "source_fields['" ~ column ~ "'] is not null", required,

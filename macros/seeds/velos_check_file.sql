@@ -4,16 +4,22 @@
     line, the difference and what to do. Line-level defects (too many or too few fields, an
     unbalanced quote) do not stop anything: staging quarantines those lines one by one.
 #}
-{% macro velos_check_file(file_name, expected_header, header_line, data_lines, bad_lines, first_bad_line) -%}
-    {%- set hint = " Fix the export (see seeds/README.md for the four files' contract) and run again." -%}
+{% macro velos_check_file(
+    file_name, expected_header, header_line, data_lines, bad_lines, first_bad_line
+) -%}
+    {%- set hint = " Fix the export (see seeds/README.md for the four files' contract)"
+        ~ " and run again." -%}
     {%- if header_line is none or (header_line | trim) == '' -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ": the file is empty; expected the header line '"
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ": the file is empty; expected the header line '"
             ~ expected_header ~ "' followed by data lines." ~ hint) }}
     {%- endif -%}
     {%- if bad_lines > 0 -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ", line " ~ first_bad_line ~ ": bytes that are not UTF-8 ("
-            ~ bad_lines ~ " line(s) in all). The file is probably Latin-1 or Windows-1252 (accented names such as"
-            ~ " 'Séverine'). Convert it, e.g. `iconv -f latin1 -t utf-8 " ~ file_name ~ " > fixed.csv`, and run again.") }}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ", line " ~ first_bad_line ~ ": bytes that are not UTF-8 ("
+            ~ bad_lines ~ " line(s) in all). The file is probably Latin-1 or Windows-1252"
+            ~ " (accented names such as 'Séverine'). Convert it, e.g. `iconv -f latin1 -t utf-8 "
+            ~ file_name ~ " > fixed.csv`, and run again.") }}
     {%- endif -%}
     {%- set found = header_line.rstrip('\r') -%}
     {%- if found != expected_header -%}
@@ -21,21 +27,29 @@
         {%- set actual = found.split(',') -%}
         {%- for delimiter in [';', '\t', '|'] -%}
             {%- if actual | length == 1 and delimiter in found -%}
-                {{ exceptions.raise_compiler_error(file_name ~ ", line 1: the fields are separated by '"
-                    ~ (delimiter | replace('\t', '\\t')) ~ "', not by commas. Re-export the file as comma-separated." ~ hint) }}
+                {{ exceptions.raise_compiler_error(
+                    file_name ~ ", line 1: the fields are separated by '"
+                    ~ (delimiter | replace('\t', '\\t'))
+                    ~ "', not by commas. Re-export the file as comma-separated." ~ hint) }}
             {%- endif -%}
         {%- endfor -%}
         {%- set missing = [] -%}
-        {%- for column in expected if column not in actual -%}{%- do missing.append(column or '(unnamed index)') -%}{%- endfor -%}
+        {%- for column in expected if column not in actual -%}
+            {%- do missing.append(column or '(unnamed index)') -%}
+        {%- endfor -%}
         {%- set extra = [] -%}
-        {%- for column in actual if column not in expected -%}{%- do extra.append(column or '(unnamed)') -%}{%- endfor -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ", line 1: the header does not match the contract."
+        {%- for column in actual if column not in expected -%}
+            {%- do extra.append(column or '(unnamed)') -%}
+        {%- endfor -%}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ", line 1: the header does not match the contract."
             ~ (" Missing column(s): " ~ (missing | join(', ')) ~ "." if missing else "")
             ~ (" Unexpected column(s): " ~ (extra | join(', ')) ~ "." if extra else "")
             ~ (" Same columns in another order." if not missing and not extra else "")
             ~ " Expected '" ~ expected_header ~ "', found '" ~ found ~ "'." ~ hint) }}
     {%- endif -%}
     {%- if data_lines == 0 -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ": the file has a header but no data lines." ~ hint) }}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ": the file has a header but no data lines." ~ hint) }}
     {%- endif -%}
 {%- endmacro %}

@@ -21,7 +21,10 @@
         ~ " monotonically_increasing_id() - shiftleft(cast(spark_partition_id() as bigint), 33)"
         ~ " as row_in_partition from text.`" ~ path ~ "`)"
         ~ " group by partition_index order by partition_index") -%}
-    {%- set profile = {'header_line': none, 'data_lines': 0, 'bad_lines': 0, 'first_bad_line': none, 'lines_before': {}} -%}
+    {%- set profile = {
+        'header_line': none, 'data_lines': 0, 'bad_lines': 0, 'first_bad_line': none,
+        'lines_before': {},
+    } -%}
     {%- set seen = namespace(lines=0) -%}
     {%- for row in partitions.rows -%}
         {%- do profile.lines_before.update({row[0] | int: seen.lines}) -%}
@@ -34,19 +37,4 @@
     {%- endfor -%}
     {%- do profile.update({'data_lines': [seen.lines - 1, 0] | max}) -%}
     {{ return(profile) }}
-{%- endmacro %}
-
-
-{#
-    The physical line number of each row of a text scan (the header is line 1), from the
-    per-partition counts of velos_profile_file. Valid only in a query that scans the same file
-    with the same split settings, as the profile did.
-#}
-{% macro velos_line_number_sql(lines_before) -%}
-    cast(
-        monotonically_increasing_id() - shiftleft(cast(spark_partition_id() as bigint), 33) + 1
-        + case spark_partition_id()
-        {%- for partition_index, before in lines_before.items() %} when {{ partition_index }} then {{ before }}{% endfor %} end
-        as int
-    )
 {%- endmacro %}

@@ -6,6 +6,7 @@
     {{ return({
         'rule': rule,
         'when': '(' ~ column ~ '_text is not null and ' ~ column ~ ' is null)',
-        'reason': "concat('" ~ label ~ " \"', " ~ column ~ "_text, '\" is not " ~ expected ~ "')",
+        'reason': 'concat(' ~ sql_string(label ~ ' "') ~ ', ' ~ column ~ '_text, '
+            ~ sql_string('" is not ' ~ expected) ~ ')',
     }) }}
 {%- endmacro %}

@@ -4,7 +4,9 @@
 #}
 {% macro is_gender_recognised(expression) -%}
     {%- set spellings = [] -%}
-    {%- for values in gender_spellings().values() -%}{%- do spellings.extend(values) -%}{%- endfor -%}
+    {%- for values in gender_spellings().values() -%}
+        {%- do spellings.extend(values) -%}
+    {%- endfor -%}
     case
         when {{ clean_text(expression) }} is not null
             then lower(trim({{ expression }})) in ('{{ spellings | join("', '") }}')

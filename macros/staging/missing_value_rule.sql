@@ -8,12 +8,15 @@
     {%- set labels = [] -%}
     {%- for column, label in fields.items() -%}
         {%- do conditions.append(column ~ '_text is null') -%}
-        {%- do labels.append("case when " ~ column ~ "_text is null then '" ~ label ~ "' end") -%}
+        {%- do labels.append(
+            'case when ' ~ column ~ '_text is null then ' ~ sql_string(label) ~ ' end'
+        ) -%}
     {%- endfor -%}
     {%- set noun = 'key' if rule == 'missing_key' else 'required value' -%}
     {{ return({
         'rule': rule,
         'when': '(' ~ conditions | join(' or ') ~ ')',
-        'reason': "concat('blank " ~ noun ~ ": ', concat_ws(', ', " ~ labels | join(', ') ~ "))",
+        'reason': 'concat(' ~ sql_string('blank ' ~ noun ~ ': ') ~ ", concat_ws(', ', "
+            ~ labels | join(', ') ~ '))',
     }) }}
 {%- endmacro %}

@@ -12,7 +12,11 @@
     {%- set lower = '>=' if inclusive else '>' -%}
     {%- set upper = '<=' if inclusive else '<' -%}
     {%- set bounds = [] -%}
-    {%- if min_value is not none -%}{%- do bounds.append(column_name ~ ' ' ~ lower ~ ' ' ~ min_value) -%}{%- endif -%}
-    {%- if max_value is not none -%}{%- do bounds.append(column_name ~ ' ' ~ upper ~ ' ' ~ max_value) -%}{%- endif -%}
+    {%- if min_value is not none -%}
+        {%- do bounds.append(column_name ~ ' ' ~ lower ~ ' ' ~ min_value) -%}
+    {%- endif -%}
+    {%- if max_value is not none -%}
+        {%- do bounds.append(column_name ~ ' ' ~ upper ~ ' ' ~ max_value) -%}
+    {%- endif -%}
     {{ velos_failing_rows(model, 'not (' ~ bounds | join(' and ') ~ ')', max_failing_pct) }}
 {% endtest %}

@@ -39,7 +39,9 @@ checked as (
 final as (
     select
         *,
-        {{ cross_table_outcome() }}
+        {{ cross_table_outcome(
+            'row_status', 'rejection_rule', 'rejection_reason', 'orphan_rule', 'orphan_reason'
+        ) }}
     from checked
 )
 

@@ -46,7 +46,7 @@ category_month_units as (
     select
         bikes.category2,
         cast(date_trunc('month', order_lines.order_date) as date) as month_start_date,
-        {{ velos_units('order_lines.quantity') }} as units
+        sum(order_lines.quantity) as units
     from order_lines
     inner join bikes
         on order_lines.bike_id = bikes.bike_id

@@ -60,7 +60,7 @@ customer_totals as (
         customer_id,
         count(distinct order_id) as order_count,
         count(*) as order_lines,
-        {{ velos_units('quantity') }} as units,
+        sum(quantity) as units,
         {{ velos_revenue('total_amount') }} as total_spend,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date
@@ -82,8 +82,10 @@ first_bikes as (
     from (
         select
             *,
-            {{ velos_rank_in_group(['customer_id'], ['order_date', 'order_id', 'order_line']) }}
-                as line_rank
+            row_number() over (
+                partition by customer_id
+                order by order_date, order_id, order_line
+            ) as line_rank
         from lines
     ) as ranked_lines
     where line_rank = 1
@@ -93,7 +95,7 @@ first_bikes as (
 
 {{ dimension }}_mix as (
 
-    {{ velos_unit_share_map('lines', 'customer_id', dimension) }}
+    {{ velos_unit_share_map('lines', 'customer_id', dimension, 'quantity') }}
 
 ),
 {% endfor %}

@@ -15,8 +15,10 @@ final as (
         units,
         {{ velos_share('units', ['model']) }} as share_of_model_units,
         {# distinct ranks: ties on units are ordered by city, then state, alphabetically #}
-        {{ velos_rank_in_group(['model'], ['units desc', 'city asc', 'state asc']) }}
-            as rank_in_model
+        row_number() over (
+            partition by model
+            order by units desc, city asc, state asc
+        ) as rank_in_model
     from model_city_sales
 
 )

@@ -25,7 +25,7 @@ model_city_sales as (
         bikes.model,
         bikeshops.city,
         bikeshops.state,
-        {{ velos_units('order_lines.quantity') }} as units,
+        sum(order_lines.quantity) as units,
         count(*) as order_lines,
         {{ velos_revenue('order_lines.total_amount') }} as revenue
     from order_lines

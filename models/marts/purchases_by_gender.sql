@@ -25,7 +25,7 @@ final as (
         bikes.category1,
         bikes.category2,
         customers.gender,
-        {{ velos_units('order_lines.quantity') }} as units,
+        sum(order_lines.quantity) as units,
         count(*) as order_lines,
         count(distinct order_lines.customer_id) as customers,
         {{ velos_revenue('order_lines.total_amount') }} as revenue

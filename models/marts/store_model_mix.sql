@@ -28,7 +28,7 @@ store_model_units as (
         bikes.category2,
         bikes.frame,
         bikes.price_tier,
-        {{ velos_units('order_lines.quantity') }} as units,
+        sum(order_lines.quantity) as units,
         {{ velos_revenue('order_lines.total_amount') }} as revenue
     from order_lines
     inner join bikes

@@ -23,7 +23,7 @@ store_model_sales as (
     select
         order_lines.bikeshop_id,
         bikes.model,
-        {{ velos_units('order_lines.quantity') }} as units,
+        sum(order_lines.quantity) as units,
         {{ velos_revenue('order_lines.total_amount') }} as revenue
     from order_lines
     inner join bikes
@@ -44,8 +44,10 @@ ranked as (
         revenue,
         {{ velos_share('units', ['bikeshop_id']) }} as share_of_store_units,
         {# tie rule (doc top_model_tie_rule): units desc, then revenue desc, then model asc #}
-        {{ velos_rank_in_group(['bikeshop_id'], ['units desc', 'revenue desc', 'model asc']) }}
-            as rank_in_store
+        row_number() over (
+            partition by bikeshop_id
+            order by units desc, revenue desc, model asc
+        ) as rank_in_store
     from store_model_sales
 
 ),

@@ -92,7 +92,9 @@ final as (
         coalesce(category1_code, 'Unknown') as category1,
         coalesce(category2_code, 'Unknown') as category2,
         coalesce(frame_code, 'Unknown') as frame,
-        {{ staging_outcome() }},
+        {{ staging_outcome(
+            'key_rule', 'key_reason', 'dedup_outcome', 'value_rule', 'value_reason'
+        ) }},
         dedup_outcome,
         field_count,
         price,

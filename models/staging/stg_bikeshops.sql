@@ -89,7 +89,9 @@ final as (
         coalesce(bikeshop_name_text, 'Unknown') as bikeshop_name,
         city_text as city,
         coalesce(state_code, 'Unknown') as state,
-        {{ staging_outcome() }},
+        {{ staging_outcome(
+            'key_rule', 'key_reason', 'dedup_outcome', 'value_rule', 'value_reason'
+        ) }},
         dedup_outcome,
         field_count,
         case when is_coordinates_in_box then parsed_latitude end as latitude,

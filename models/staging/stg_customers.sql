@@ -113,7 +113,9 @@ final as (
         gender_code as gender,
         coalesce(city_text, 'Unknown') as city,
         coalesce(state_code, 'Unknown') as state,
-        {{ staging_outcome() }},
+        {{ staging_outcome(
+            'key_rule', 'key_reason', 'dedup_outcome', 'value_rule', 'value_reason'
+        ) }},
         dedup_outcome,
         field_count,
         is_malformed_line,

@@ -106,7 +106,9 @@ final as (
         customer_id,
         bike_id,
         raw_line,
-        {{ staging_outcome() }},
+        {{ staging_outcome(
+            'key_rule', 'key_reason', 'dedup_outcome', 'value_rule', 'value_reason'
+        ) }},
         dedup_outcome,
         field_count,
         quantity,

@@ -24,15 +24,15 @@ from typing import Any
 
 import pytest
 
-from velos.settings import PROJECT_DIR
+from velos.generate import HEADERS
+from velos.settings import find_project
+
+PROJECT_DIR = find_project(Path(__file__).parent)
 
 REAL_EXPORT = Path(
     os.environ.get("VELOS_REAL_EXPORT") or PROJECT_DIR.parent / "shared" / "data" / "bike-sales"
 )
-CUSTOMERS_HEADER = [
-    "customer.id", "first.name", "last.name", "gender", "birth.date", "city", "state",
-    "signup.date", "bikeshop.id",
-]  # fmt: skip
+CUSTOMERS_HEADER = list(HEADERS["customers.csv"])
 
 
 def shop_customers_csv(bikeshops_csv: Path) -> str:

@@ -1,4 +1,4 @@
-"""The cleaning and the audit, proven end to end on Spark (issue 3).
+"""The cleaning and the audit, proven end to end on Spark.
 
 Three inputs, each seeded and built once through dbt in this process:
 - ``velos generate --dirty`` output: for every defect kind, audit_defect_counts equals the
@@ -24,7 +24,9 @@ from typing import Any
 
 import pytest
 
-from velos.settings import PROJECT_DIR
+from velos.settings import find_project
+
+PROJECT_DIR = find_project(Path(__file__).parent)
 
 pytestmark = pytest.mark.spark
 
@@ -33,10 +35,10 @@ DIRTY_ORDER_LINES = 3_000
 REAL_ORDER_LINES = 15_644
 FILES = ("bikes.csv", "bikeshops.csv", "customers.csv", "orders.csv")
 CLEAN_TABLES = {
-    "bikes.csv": "staging.int_bikes_clean",
-    "bikeshops.csv": "staging.int_bikeshops_clean",
-    "customers.csv": "staging.int_customers_clean",
-    "orders.csv": "staging.int_order_lines_clean",
+    "bikes.csv": "intermediate.int_bikes_clean",
+    "bikeshops.csv": "intermediate.int_bikeshops_clean",
+    "customers.csv": "intermediate.int_customers_clean",
+    "orders.csv": "intermediate.int_order_lines_clean",
 }
 AUDIT_TABLES = (
     "audit.audit_rejected_rows",
@@ -263,14 +265,15 @@ def test_dirty_clean_tables_equal_the_clean_export(dirty: dict[str, Any]) -> Non
             if key not in flagged_keys[file]:
                 assert actual[file][key] == row, (file, key)
     # the flagged rows carry their flag
-    bikes = {row["bike_id"]: row for row in dirty["tables"]["staging.int_bikes_clean"]}
+    bikes = {row["bike_id"]: row for row in dirty["tables"]["intermediate.int_bikes_clean"]}
     for key in flagged_keys["bikes.csv"]:
         assert bikes[key]["is_category2_missing"] or bikes[key]["is_frame_missing"]
-    shops = {row["bikeshop_id"]: row for row in dirty["tables"]["staging.int_bikeshops_clean"]}
+    shops = {row["bikeshop_id"]: row for row in dirty["tables"]["intermediate.int_bikeshops_clean"]}
     for key in flagged_keys["bikeshops.csv"]:
         assert shops[key]["is_coordinates_outlier"]
         assert shops[key]["latitude"] is None and shops[key]["longitude"] is None
-    customers = {row["customer_id"]: row for row in dirty["tables"]["staging.int_customers_clean"]}
+    clean_customers = dirty["tables"]["intermediate.int_customers_clean"]
+    customers = {row["customer_id"]: row for row in clean_customers}
     for key in flagged_keys["customers.csv"]:
         row = customers[key]
         assert (
@@ -374,7 +377,7 @@ def real(spark: Any, real_export: Path, build_export: Any) -> dict[str, Any]:
 
 def test_real_export_every_order_line_is_clean(real: dict[str, Any]) -> None:
     tables = real["tables"]
-    assert len(tables["staging.int_order_lines_clean"]) == REAL_ORDER_LINES
+    assert len(tables["intermediate.int_order_lines_clean"]) == REAL_ORDER_LINES
     assert tables["audit.audit_rejected_rows"] == []
     for row in tables["audit.audit_row_reconciliation"]:
         assert row["rows_read"] == row["rows_clean"], row

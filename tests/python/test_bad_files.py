@@ -18,8 +18,10 @@ import pytest
 
 from velos import settings
 from velos.errors import VelosError
-from velos.pipeline import EXPORT_FILES, RAW_TABLES, check_export, run, use_data_dir
-from velos.settings import PROJECT_DIR
+from velos.pipeline import EXPORT_FILES, RAW_TABLES, check_export, run
+from velos.settings import find_project
+
+PROJECT_DIR = find_project(Path(__file__).parent)
 
 pytestmark = pytest.mark.spark
 
@@ -40,9 +42,8 @@ def _rewrite(path: Path, change: Callable[[list[str]], list[str]]) -> None:
 
 
 def _check_fails(folder: Path) -> str:
-    use_data_dir(folder)
     with pytest.raises(VelosError) as error:
-        check_export(folder)
+        check_export(settings.load(VELOS_DATA_DIR=folder))
     return str(error.value)
 
 
@@ -126,8 +127,7 @@ def test_a_bad_file_leaves_the_raw_layer_untouched(export: Path, spark) -> None:
         export / "customers.csv", lambda lines: [lines[0].replace("gender", "sex"), *lines[1:]]
     )
     with pytest.raises(VelosError, match=r"customers\.csv, line 1"):
-        run(settings.load(), data_dir=export, skip={"build", "report", "load"})
-    use_data_dir(None)
+        run(settings.load(VELOS_DATA_DIR=export), skip={"build", "report", "load"})
     assert _raw_versions(spark) == before
 
 

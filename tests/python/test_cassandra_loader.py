@@ -1,35 +1,37 @@
 """The Cassandra node, the loader and the faults it must survive, against a real local node.
 
 Fixtures:
-- ``node`` (session): reuses a node that already answers on CASSANDRA_PORT (e.g. started by
-  `velos cassandra start` or .ci/run), else starts one with velos.cassandra_node and stops it
-  at the end of the session.
+- ``node`` (session): the local node's NodeConfig; reuses a node that already answers on
+  CASSANDRA_PORT (e.g. started by `velos cassandra start` or .ci/run), else starts one with
+  loaders.node and stops it at the end of the session.
 - ``spark`` (session, conftest.py): velos.spark.get_session() under the run's VELOS_HOME.
 - ``marts`` (session): real Spark tables with known rows in the schema ``cass_test_marts``
   (the four answer marts and a small fct_order_lines) and a 300,000-row fct_order_lines in
   ``cass_test_big``, through velos.spark.get_session() (so under the run's VELOS_HOME).
 - ``auth_node`` (module): a second, secured node on ports 9142/7100 (PasswordAuthenticator,
-  and TLS with a self-signed certificate, optional so plain sessions work too).
+  TLS-only with a self-signed certificate, its own admin role instead of the default superuser).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import decimal
 import logging
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from loaders.cassandra import current_counts, current_load_ids, load_marts, read_current
-from loaders.marts import TABLES, select
-from velos import cassandra_node
+from loaders import TABLES, CassandraConfig, current_load_ids, load_marts, select
+from loaders import node as cassandra_node
+from loaders.connection import session as open_session
+from loaders.errors import LoaderError, NothingAnswers
+from loaders.node import NodeConfig
+from loaders.publish import DATASET
 from velos import settings as velos_settings
-from velos.errors import VelosError
 
 pytestmark = pytest.mark.cassandra
 
@@ -156,28 +158,79 @@ def big_mart(spark: Any, marts: dict[str, str]) -> str:
     return BIG
 
 
-def settings_for(keyspace: str, **changes: Any) -> velos_settings.Settings:
+def settings_for(keyspace: str, **changes: Any) -> CassandraConfig:
+    """A loader config for ``keyspace`` on the local node (changes: CassandraConfig fields)."""
     values: dict[str, Any] = {
-        "cassandra_hosts": ["127.0.0.1"],
-        "cassandra_keyspace": keyspace,
-        "cassandra_replication": "SimpleStrategy:1",
-        "cassandra_consistency": "ONE",
-        "cassandra_user": None,
-        "cassandra_password": None,
+        "hosts": ("127.0.0.1",),
+        "port": velos_settings.load().cassandra_port,
+        "keyspace": keyspace,
+        "replication": "SimpleStrategy:1",
     }
     values.update(changes)
-    return dataclasses.replace(velos_settings.load(), **values)
+    return CassandraConfig(**values)
 
 
 @pytest.fixture(scope="session")
 def node() -> Any:
-    settings = velos_settings.load()
-    started = None
-    if cassandra_node.query_ok("127.0.0.1", settings.cassandra_port) is None:
-        started = cassandra_node.start(settings)
-    yield settings
-    if started is not None:
-        cassandra_node.stop(settings)
+    local = velos_settings.load().cassandra_node(auth=False)
+    started = cassandra_node.ensure_running(settings_for("velos"), local)
+    yield local
+    if started:
+        cassandra_node.stop(local)
+
+
+# -- reading what a load left (checks only: these scan tables with ALLOW FILTERING) ----------
+def read_current(
+    config: CassandraConfig, table: str
+) -> tuple[uuid.UUID | None, list[dict[str, Any]]]:
+    """All rows of ``table``'s current load (load_id left out)."""
+    from cassandra.query import SimpleStatement
+
+    spec = select([table])[0]
+    with open_session(config) as session:
+        pointer = session.execute(
+            f"SELECT load_id FROM {config.keyspace}.current_load "
+            "WHERE dataset = %s AND table_name = %s",
+            (DATASET, spec.table),
+        ).one()
+        if pointer is None:
+            return None, []
+        statement = SimpleStatement(
+            f"SELECT {', '.join(spec.names)} FROM {config.keyspace}.{spec.table} "
+            "WHERE load_id = %s ALLOW FILTERING",
+            fetch_size=5000,
+        )
+        rows = [
+            dict(zip(spec.names, row, strict=True))
+            for row in session.execute(statement, (pointer[0],), timeout=120)
+        ]
+        return pointer[0], rows
+
+
+def current_counts(config: CassandraConfig) -> dict[str, int]:
+    """Rows of each table's current load."""
+    from cassandra.query import SimpleStatement
+
+    counts: dict[str, int] = {}
+    with open_session(config) as session:
+        for table, load_id in sorted(current_load_ids(config).items()):
+            statement = SimpleStatement(
+                f"SELECT count(*) FROM {config.keyspace}.{table} WHERE load_id = %s ALLOW FILTERING"
+            )
+            counts[table] = session.execute(statement, (load_id,), timeout=120).one()[0]
+    return counts
+
+
+def load_statuses(config: CassandraConfig) -> dict[uuid.UUID, set[str]]:
+    """The statuses in the loads history, per load_id."""
+    statuses: dict[uuid.UUID, set[str]] = {}
+    with open_session(config) as session:
+        for load_id, status in session.execute(
+            f"SELECT load_id, status FROM {config.keyspace}.loads WHERE dataset = %s",
+            (DATASET,),
+        ):
+            statuses.setdefault(load_id, set()).add(status)
+    return statuses
 
 
 # -- comparing Cassandra with the mart --------------------------------------------------------
@@ -213,15 +266,12 @@ def test_node_start_twice_is_harmless_and_status_is_healthy(node: Any) -> None:
     assert f"pid {pid_before}" in cassandra_node.format_status(info)
 
 
-def test_node_start_without_jars_says_make_jars(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("VELOS_JARS", str(tmp_path / "jars"))
-    settings = dataclasses.replace(
-        velos_settings.load(), home=tmp_path, project_dir=tmp_path, cassandra_port=9199
+def test_node_start_without_jars_says_make_jars(tmp_path: Path) -> None:
+    empty = NodeConfig(
+        dir=tmp_path, jars_dir=tmp_path / "jars", native_port=9199, storage_port=7199
     )
-    with pytest.raises(VelosError, match="run `make jars`"):
-        cassandra_node.start(settings, storage_port=7199)
+    with pytest.raises(LoaderError, match="run `make jars`"):
+        cassandra_node.start(empty)
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -288,7 +338,7 @@ def test_old_loads_are_cleaned_keeping_the_last_n(
         ).load_id
         for _ in range(4)
     ]
-    cluster = Cluster(["127.0.0.1"], port=node.cassandra_port)
+    cluster = Cluster(["127.0.0.1"], port=node.native_port)
     try:
         session = cluster.connect("velos_test_keep")
         present = {
@@ -320,7 +370,7 @@ def test_a_mart_with_duplicate_keys_fails_verification_and_keeps_the_pointer(
         f"select * from {SMALL}.top_model_by_store union all "
         f"select * from {SMALL}.top_model_by_store where bikeshop_id = 1"
     )
-    with pytest.raises(VelosError, match="verification of top_model_by_store failed") as info:
+    with pytest.raises(LoaderError, match="verification of top_model_by_store failed") as info:
         load_marts(
             spark,
             settings,
@@ -335,7 +385,7 @@ def test_a_mart_with_duplicate_keys_fails_verification_and_keeps_the_pointer(
 def test_node_killed_mid_load_then_restart_and_reload(
     node: Any, marts: dict[str, str], big_mart: str, spark: Any
 ) -> None:
-    handle = cassandra_node.node_for(node)
+    handle = node
     if cassandra_node.status(node)["pid"] is None:
         pytest.skip("the node answering was not started by velos: cannot kill -9 it")
     settings = settings_for("velos_test_kill")
@@ -365,7 +415,7 @@ def test_node_killed_mid_load_then_restart_and_reload(
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
     started = time.monotonic()
-    with pytest.raises(VelosError) as info:
+    with pytest.raises(LoaderError) as info:
         load_marts(
             spark,
             settings,
@@ -415,8 +465,8 @@ def test_node_killed_mid_load_then_restart_and_reload(
     ("changes", "expected"),
     [
         # a loopback address nothing listens on: tests never send traffic off this machine
-        ({"cassandra_hosts": ["127.0.0.2"], "cassandra_port": 9042}, r"127\.0\.0\.2:9042"),
-        ({"cassandra_port": 9}, r"127\.0\.0\.1:9 .*(refused|did not answer)"),
+        ({"hosts": ("127.0.0.2",), "port": 9042}, r"127\.0\.0\.2:9042"),
+        ({"port": 9}, r"127\.0\.0\.1:9 .*(refused|did not answer)"),
     ],
     ids=["unreachable-host", "wrong-port"],
 )
@@ -425,46 +475,118 @@ def test_bad_configuration_fails_fast_and_clearly(
 ) -> None:
     settings = settings_for("velos_test_bad", **changes)
     started = time.monotonic()
-    with pytest.raises(VelosError, match=expected) as info:
+    with pytest.raises(NothingAnswers, match=expected) as info:
         load_marts(spark, settings, source_schema=SMALL, progress=False)
     assert time.monotonic() - started < 15
     assert "Traceback" not in str(info.value)
 
 
-# -- auth ---------------------------------------------------------------------------------------
+def test_probe_uses_the_second_host_when_the_first_is_down(node: NodeConfig) -> None:
+    """velos run's look for a node goes through the loader's connection: every host counts."""
+    config = settings_for("velos", hosts=("127.0.0.3", "127.0.0.1"))
+    assert cassandra_node.ensure_running(config, node) is False  # used, nothing started
+
+
+# -- what a load is told, and what is true --------------------------------------------------
+def _fail_after(method: Any) -> Any:
+    """``method`` runs for real, then reports a timeout: its outcome looks unknown."""
+    from cassandra import OperationTimedOut
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        method(*args, **kwargs)
+        raise OperationTimedOut("injected: no answer in time")
+
+    return wrapper
+
+
+@pytest.mark.parametrize("step", ["flip", "record_current"])
+def test_a_failure_after_the_switch_says_the_new_load_is_current(
+    node: Any, marts: dict[str, str], spark: Any, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    from loaders.publish import Book
+
+    settings = settings_for("velos_test_readback")
+    tables = ["purchases_by_city"]
+    first = load_marts(spark, settings, tables=tables, source_schema=SMALL, progress=False)
+    monkeypatch.setattr(Book, step, _fail_after(getattr(Book, step)))
+    with pytest.raises(LoaderError) as info:
+        load_marts(spark, settings, tables=tables, source_schema=SMALL, progress=False)
+    monkeypatch.undo()
+    pointers = current_load_ids(settings)
+    second = pointers["purchases_by_city"]
+    assert second != first.load_id  # the second load is the one readers see
+    message = str(info.value)
+    assert f"load {second} at 127.0.0.1:" in message and "is current" in message
+    assert "Nothing was switched" not in message
+    assert "OperationTimedOut" in message  # what failed is named too
+    assert "failed" not in load_statuses(settings)[second]
+
+
+def test_names_with_markup_quotes_and_accents_are_loaded_as_written(node: Any, spark: Any) -> None:
+    names = ["Cost $5 <b>", "O'Brien's {{ model }}", "Ciclope \u00d1and\u00fa S\u00e3o", "{% x %}"]
+    frame = spark.createDataFrame(
+        [
+            (name, "TX", name, i + 1, 1, decimal.Decimal("1.50"), 1.0)
+            for i, name in enumerate(names)
+        ],
+        "model string, state string, city string, units bigint, order_lines bigint, "
+        "revenue decimal(18,2), share_of_city_units double",
+    )
+    spark.sql("create database if not exists cass_test_names")
+    frame.write.format("delta").mode("overwrite").saveAsTable("cass_test_names.purchases_by_city")
+    settings = settings_for("velos_test_names")
+    load_marts(
+        spark,
+        settings,
+        tables=["purchases_by_city"],
+        source_schema="cass_test_names",
+        progress=False,
+    )
+    _, stored = read_current(settings, "purchases_by_city")
+    assert sorted(row["model"] for row in stored) == sorted(names)
+    assert sorted(row["city"] for row in stored) == sorted(names)
+
+
+# -- the secured node ------------------------------------------------------------------------
 SECRET = "Not-The-Password-42"
+PROJECT_ROLE, PROJECT_PASSWORD = "velos_project", "project-pass-1"
 
 
 @pytest.fixture(scope="module")
 def auth_node() -> Any:
-    settings = velos_settings.load()
+    import dataclasses
+
+    local = dataclasses.replace(
+        velos_settings.load().cassandra_node(
+            auth=True, native_port=AUTH_PORT, storage_port=AUTH_STORAGE_PORT
+        ),
+        role=PROJECT_ROLE,
+        role_password=PROJECT_PASSWORD,
+    )
     started = time.monotonic()
-    cassandra_node.start(settings, auth=True, native_port=AUTH_PORT, storage_port=AUTH_STORAGE_PORT)
+    cassandra_node.start(local)
     print(f"\nauth node ready in {time.monotonic() - started:.1f}s")
-    from cassandra.auth import PlainTextAuthProvider
-    from cassandra.cluster import Cluster
-
-    cluster = Cluster(
-        ["127.0.0.1"],
-        port=AUTH_PORT,
-        auth_provider=PlainTextAuthProvider(*cassandra_node.DEV_SUPERUSER),
-    )
-    session = cluster.connect()
-    session.execute(
-        "CREATE ROLE IF NOT EXISTS velos_nobody WITH LOGIN = true AND PASSWORD = 'nobody-pass'"
-    )
-    session.execute(
-        "CREATE ROLE IF NOT EXISTS velos_loader WITH LOGIN = true AND PASSWORD = 'loader-pass'"
-    )
-    yield session
-    cluster.shutdown()
-    cassandra_node.stop(settings, auth=True, native_port=AUTH_PORT, storage_port=AUTH_STORAGE_PORT)
+    with open_session(local.client()) as admin:
+        admin.execute(
+            "CREATE ROLE IF NOT EXISTS velos_nobody WITH LOGIN = true AND PASSWORD = 'nobody-pass'"
+        )
+        admin.execute(
+            "CREATE ROLE IF NOT EXISTS velos_loader WITH LOGIN = true AND PASSWORD = 'loader-pass'"
+        )
+    yield local
+    cassandra_node.stop(local)
 
 
-def auth_settings(user: str | None, password: str | None) -> Any:
-    return settings_for(
-        "velos_auth", cassandra_port=AUTH_PORT, cassandra_user=user, cassandra_password=password
-    )
+def auth_settings(user: str | None, password: str | None, **changes: Any) -> CassandraConfig:
+    node = velos_settings.load().cassandra_node(auth=True, native_port=AUTH_PORT)
+    values: dict[str, Any] = {"ssl_ca": str(node.certificate)}
+    values.update(changes)
+    keyspace = values.pop("keyspace", "velos_auth")
+    return settings_for(keyspace, port=AUTH_PORT, user=user, password=password, **values)
+
+
+def admin_settings(auth_node: NodeConfig) -> CassandraConfig:
+    return auth_node.client(keyspace="velos_auth")
 
 
 def test_wrong_password_is_clear_and_never_shown(
@@ -476,7 +598,7 @@ def test_wrong_password_is_clear_and_never_shown(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     started = time.monotonic()
-    with pytest.raises(VelosError, match="wrong user name or password") as info:
+    with pytest.raises(LoaderError, match="wrong user name or password") as info:
         load_marts(spark, auth_settings("velos_loader", SECRET), source_schema=SMALL)
     assert time.monotonic() - started < 15
     out, err = capsys.readouterr()
@@ -488,7 +610,7 @@ def test_wrong_password_is_clear_and_never_shown(
 def test_no_credentials_on_an_auth_node_asks_for_them(
     auth_node: Any, marts: dict[str, str], spark: Any
 ) -> None:
-    with pytest.raises(VelosError, match="set CASSANDRA_USER and CASSANDRA_PASSWORD"):
+    with pytest.raises(LoaderError, match="set CASSANDRA_USER and CASSANDRA_PASSWORD"):
         load_marts(spark, auth_settings(None, None), source_schema=SMALL, progress=False)
 
 
@@ -499,12 +621,12 @@ def test_missing_keyspace_permission_then_granted(
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    admin = auth_settings(*cassandra_node.DEV_SUPERUSER)
+    admin = admin_settings(auth_node)
     # the admin creates the keyspace once (a loader role is not allowed to)
     load_marts(spark, admin, tables=["purchases_by_city"], source_schema=SMALL, progress=False)
     caplog.set_level(logging.DEBUG)
     started = time.monotonic()
-    with pytest.raises(VelosError, match="lacks a permission on keyspace 'velos_auth'") as info:
+    with pytest.raises(LoaderError, match="lacks a permission on keyspace 'velos_auth'") as info:
         load_marts(
             spark,
             auth_settings("velos_nobody", "nobody-pass"),
@@ -516,8 +638,9 @@ def test_missing_keyspace_permission_then_granted(
     assert "nobody-pass" not in "\n".join([str(info.value), caplog.text, out, err])
     assert "velos_nobody" not in str(info.value)
 
-    auth_node.execute("GRANT SELECT ON KEYSPACE velos_auth TO velos_loader")
-    auth_node.execute("GRANT MODIFY ON KEYSPACE velos_auth TO velos_loader")
+    with open_session(admin) as session:
+        session.execute("GRANT SELECT ON KEYSPACE velos_auth TO velos_loader")
+        session.execute("GRANT MODIFY ON KEYSPACE velos_auth TO velos_loader")
     report = load_marts(
         spark,
         auth_settings("velos_loader", "loader-pass"),
@@ -528,59 +651,122 @@ def test_missing_keyspace_permission_then_granted(
     assert report.tables[0].rows == 4
 
 
-# -- TLS ----------------------------------------------------------------------------------------
-def _auth_node_certificate() -> str:
-    node = cassandra_node.node_for(
-        velos_settings.load(), auth=True, native_port=AUTH_PORT, storage_port=AUTH_STORAGE_PORT
-    )
-    return str(cassandra_node.tls_certificate(node))
-
-
-def test_tls_load_verifies_the_node_certificate(
-    auth_node: Any, marts: dict[str, str], spark: Any, monkeypatch: pytest.MonkeyPatch
+def test_default_superuser_is_disabled_and_the_project_role_is_not_a_superuser(
+    auth_node: NodeConfig, marts: dict[str, str], spark: Any
 ) -> None:
-    from loaders.connection import connect, params_from
-
-    monkeypatch.setenv("CASSANDRA_SSL_CA", _auth_node_certificate())
-    admin = auth_settings(*cassandra_node.DEV_SUPERUSER)
+    with pytest.raises(LoaderError, match="rejected the login"):
+        cassandra_node.ensure_running(auth_settings("cassandra", "cassandra"), auth_node)
+    project = auth_settings(PROJECT_ROLE, PROJECT_PASSWORD, keyspace="velos_project_ks")
     report = load_marts(
-        spark, admin, tables=["purchases_by_city"], source_schema=SMALL, progress=False
+        spark, project, tables=["purchases_by_city"], source_schema=SMALL, progress=False
+    )
+    assert report.tables[0].rows == 4
+    with open_session(auth_node.client()) as admin:
+        roles = dict(admin.execute("SELECT role, is_superuser FROM system_auth.roles").all())
+    assert roles[PROJECT_ROLE] is False
+    assert roles["cassandra"] is True  # still exists, but can no longer log in (above)
+
+
+def test_secured_node_files_holding_a_secret_are_private(auth_node: NodeConfig) -> None:
+    for name in ("cassandra.yaml", "node-keystore.password", "admin.password"):
+        assert (auth_node.conf_dir / name).stat().st_mode & 0o777 == 0o600, name
+    assert auth_node.conf_dir.stat().st_mode & 0o777 == 0o700
+
+
+def test_keytool_never_gets_the_password_on_its_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from loaders.node import files
+
+    password = "Keystore-Secret-77"
+    (tmp_path / "password").write_text(password)
+    seen: list[list[str]] = []
+    real_run = subprocess.run
+
+    def spy(command: list[str], **kwargs: Any) -> Any:
+        seen.append(list(command))
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(files.subprocess, "run", spy)
+    files.self_signed_certificate(
+        tmp_path / "ks.p12", tmp_path / "cert.pem", tmp_path / "password", "test"
+    )
+    assert len(seen) == 2 and (tmp_path / "cert.pem").read_text().startswith("-----BEGIN")
+    assert not any(password in argument for command in seen for argument in command)
+
+
+# -- TLS ----------------------------------------------------------------------------------------
+def test_tls_load_verifies_the_node_certificate(
+    auth_node: Any, marts: dict[str, str], spark: Any
+) -> None:
+    from loaders.connection import connect
+
+    report = load_marts(
+        spark,
+        admin_settings(auth_node),
+        tables=["purchases_by_city"],
+        source_schema=SMALL,
+        progress=False,
     )
     assert report.tables[0].rows == 4
 
     # the node itself reports a session opened the loader's way as encrypted
-    auth_node.execute(
-        "CREATE ROLE IF NOT EXISTS velos_tls_probe WITH LOGIN = true AND PASSWORD = 'probe-pass'"
-    )
-    cluster, _session = connect(params_from(auth_settings("velos_tls_probe", "probe-pass")))
-    try:
-        clients = list(auth_node.execute("SELECT username, ssl_enabled FROM system_views.clients"))
-    finally:
-        cluster.shutdown()
-    probe = [client.ssl_enabled for client in clients if client.username == "velos_tls_probe"]
+    with open_session(auth_node.client()) as admin:
+        admin.execute(
+            "CREATE ROLE IF NOT EXISTS velos_tls_probe WITH LOGIN = true "
+            "AND PASSWORD = 'probe-pass'"
+        )
+        cluster, _session = connect(auth_settings("velos_tls_probe", "probe-pass"))
+        try:
+            clients = list(admin.execute("SELECT username, ssl_enabled FROM system_views.clients"))
+        finally:
+            cluster.shutdown()
+    probe = [ssl_enabled for username, ssl_enabled in clients if username == "velos_tls_probe"]
     assert probe and all(probe)
-    # the fixture's plain session works beside it: TLS is optional on this node
-    assert any(client.username == "cassandra" and not client.ssl_enabled for client in clients)
+    assert all(ssl_enabled for _, ssl_enabled in clients)  # TLS-only: no plain session at all
+
+
+def test_a_tls_only_node_is_found_with_tls_and_named_without(
+    auth_node: NodeConfig,
+) -> None:
+    """The look for a node (velos run) connects like the loader: with TLS when configured."""
+    admin_user, admin_password = auth_node.admin_credentials()
+    found = cassandra_node.ensure_running(auth_settings(admin_user, admin_password), auth_node)
+    assert found is False
+    plain = auth_settings(admin_user, admin_password, ssl_ca=None)
+    with pytest.raises(LoaderError) as info:
+        cassandra_node.ensure_running(plain, auth_node)
+    assert not isinstance(info.value, NothingAnswers)
+    assert "requires TLS; set CASSANDRA_SSL_CA" in str(info.value)
+
+
+def test_wrong_password_is_named_when_looking_for_a_node(auth_node: NodeConfig) -> None:
+    with pytest.raises(LoaderError, match="wrong user name or password"):
+        cassandra_node.ensure_running(auth_settings("velos_loader", SECRET), auth_node)
 
 
 def test_tls_with_an_unknown_certificate_is_refused_clearly(
     auth_node: Any,
     marts: dict[str, str],
     spark: Any,
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     # a certificate of another (self-signed) authority: the node's must not pass for it
     other = tmp_path / "other.pem"
-    cassandra_node.self_signed_certificate(tmp_path / "other.p12", other, "other-pass", "other")
-    monkeypatch.setenv("CASSANDRA_SSL_CA", str(other))
+    (tmp_path / "other.password").write_text("other-pass")
+    cassandra_node.self_signed_certificate(
+        tmp_path / "other.p12", other, tmp_path / "other.password", "other"
+    )
+    admin_user, admin_password = auth_node.admin_credentials()
     started = time.monotonic()
     with pytest.raises(
-        VelosError, match=r"127\.0\.0\.1:9142 failed: the node.s certificate is not"
+        LoaderError, match=r"127\.0\.0\.1:9142 failed: the node.s certificate is not"
     ):
         load_marts(
             spark,
-            auth_settings(*cassandra_node.DEV_SUPERUSER),
+            auth_settings(admin_user, admin_password, ssl_ca=str(other)),
             source_schema=SMALL,
             progress=False,
         )

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 
 from loaders import columns, schema
+from loaders.errors import LoaderError
 from loaders.marts import TABLES, select
-from velos.errors import VelosError
 
 
 @pytest.mark.parametrize("name", ["velos", "v", "velos_prod_2", "a" * 48])
@@ -22,7 +22,7 @@ def test_valid_names(name: str) -> None:
     "name", ["", "Velos", "1velos", "velos-prod", "velos; drop keyspace x", "a" * 49, "ks.t"]
 )
 def test_invalid_names_are_refused(name: str) -> None:
-    with pytest.raises(VelosError, match="invalid Cassandra keyspace name"):
+    with pytest.raises(LoaderError, match="invalid Cassandra keyspace name"):
         schema.check_name(name)
 
 
@@ -44,7 +44,7 @@ def test_replication_maps() -> None:
      "NetworkTopologyStrategy:dc1=3,dc'2=3", "EverywhereStrategy:1"],
 )  # fmt: skip
 def test_bad_replication_is_refused(spec: str) -> None:
-    with pytest.raises(VelosError, match="invalid CASSANDRA_REPLICATION"):
+    with pytest.raises(LoaderError, match="invalid CASSANDRA_REPLICATION"):
         schema.replication_map(spec)
 
 
@@ -58,7 +58,7 @@ def test_schema_statements_have_one_table_per_mart_plus_bookkeeping() -> None:
 
 
 def test_unknown_mart_is_refused() -> None:
-    with pytest.raises(VelosError, match="unknown mart"):
+    with pytest.raises(LoaderError, match="unknown mart"):
         select(["purchases_by_planet"])
 
 

@@ -504,3 +504,12 @@ def test_format_matches_the_real_export(clean: Path) -> None:
     assert {row[3] for row in real_bikes} == {row[3] for row in ours}
     assert {row[4] for row in real_bikes} == {row[4] for row in ours}
     assert not {row[1] for row in real_bikes} & {row[1] for row in ours}  # our own model names
+
+
+def test_the_generator_writes_the_headers_the_seed_contract_expects() -> None:
+    """seeds/_seeds.yml (meta.header) is the contract; the generator's HEADERS must match it."""
+    import yaml
+
+    seeds = yaml.safe_load((PROJECT_DIR / "seeds" / "_seeds.yml").read_text(encoding="utf-8"))
+    contract = {f"{seed['name']}.csv": seed["config"]["meta"]["header"] for seed in seeds["seeds"]}
+    assert contract == {name: ",".join(header) for name, header in HEADERS.items()}

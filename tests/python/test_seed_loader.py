@@ -15,8 +15,9 @@ import pytest
 
 from velos.dbt import run_dbt
 from velos.errors import VelosError
-from velos.pipeline import use_data_dir
-from velos.settings import PROJECT_DIR
+from velos.settings import find_project
+
+PROJECT_DIR = find_project(Path(__file__).parent)
 
 pytestmark = pytest.mark.spark
 
@@ -50,7 +51,6 @@ def restore_raw_orders(spark) -> Iterator[None]:
             spark.sql("drop table if exists raw.orders")
         else:
             spark.sql(f"restore table raw.orders to version as of {version}")
-        use_data_dir(None)
 
 
 def test_line_numbers_across_partitions(

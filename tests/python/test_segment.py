@@ -7,7 +7,6 @@ tiny tables of their own in scratch schemas, never the marts.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -44,10 +43,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from velos import settings as velos_settings
 
     home = tmp_path_factory.mktemp("ml-home")
-    return dataclasses.replace(
-        velos_settings.load(),
-        home=home,
-        mlflow_tracking_uri=f"sqlite:///{home / 'mlflow.db'}",
+    return velos_settings.load().with_changes(
+        home=home, mlflow_tracking_uri=f"sqlite:///{home / 'mlflow.db'}"
     )
 
 
@@ -106,6 +103,23 @@ def test_every_customer_and_store_gets_one_segment(spark: Any, first_run: Any) -
     store_segments = table(spark, "store_segments")
     assert sorted(row["bikeshop_id"] for row in store_segments) == sorted(stores)
     assert {row["segment_id"] for row in store_segments} == set(range(report.store_k))
+
+
+def test_written_tables_have_the_types_declared_in_the_sources(spark: Any, first_run: Any) -> None:
+    import yaml
+
+    from velos.settings import find_project
+
+    path = find_project(Path(__file__).parent) / "models" / "marts" / "_ml__sources.yml"
+    (source,) = yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]
+    declared = {table["name"]: table for table in source["tables"]}
+    assert set(declared) == set(OUTPUT_TABLES)
+    for name, table in declared.items():
+        if "columns" in table and all("data_type" in c for c in table["columns"]):
+            written = {
+                f.name: f.dataType.simpleString() for f in spark.table(f"marts.{name}").schema
+            }
+            assert written == {c["name"]: c["data_type"] for c in table["columns"]}, name
 
 
 def test_every_k_is_logged_and_the_best_silhouette_is_kept(
@@ -189,7 +203,7 @@ def test_model_saved_and_run_tracked(first_run: Any, settings: Any) -> None:
         "VectorAssembler", "StandardScalerModel", "KMeansModel"]  # fmt: skip
     recorded = json.loads((folder / "run.json").read_text())
     assert recorded["params"]["customer_k"] == report.customer_k
-    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri)
+    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_uri)
     run = client.get_run(report.mlflow_run_id)
     assert run.data.params["customer_k"] == str(report.customer_k)
     assert run.data.metrics["classifier_macro_f1"] == pytest.approx(report.classifier.macro_f1)
@@ -210,10 +224,10 @@ def test_a_second_run_gives_identical_segments_and_tracking_can_be_off(
     report, _ = first_run
     before = {name: sorted(tuple(row.values())[:-1] for row in table(spark, name))
               for name in ("customer_segments", "store_segments")}  # fmt: skip
-    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri)
+    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_uri)
     experiment = client.get_experiment_by_name("velos-segment")
     runs_before = len(client.search_runs([experiment.experiment_id]))
-    again = run_segment(spark, dataclasses.replace(settings, mlflow_enabled=False),
+    again = run_segment(spark, settings.with_changes(mlflow_enabled=False),
                         say=lambda line: None)  # fmt: skip
     assert again.mlflow_run_id is None
     assert len(client.search_runs([experiment.experiment_id])) == runs_before

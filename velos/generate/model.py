@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import accumulate
@@ -100,7 +100,7 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _pick(rng: random.Random, cum: list[float]) -> int:
+def _pick(rng: random.Random, cum: Sequence[float]) -> int:
     """Index drawn from cumulative weights."""
     return bisect_right(cum, rng.random() * cum[-1])
 

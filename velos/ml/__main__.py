@@ -11,16 +11,16 @@ from __future__ import annotations
 import sys
 
 from velos import settings as settings_module
-from velos.errors import VelosError
+from velos.errors import USER_ERRORS
 from velos.ml.step import run_segment
 from velos.spark import get_session
 
 
 def main() -> int:
     try:
-        settings = settings_module.load()  # first: the session's paths come from it
-        report = run_segment(get_session(), settings)
-    except VelosError as error:
+        settings = settings_module.load()
+        report = run_segment(get_session(settings), settings)
+    except USER_ERRORS as error:
         print(f"velos segment: error: {error}", file=sys.stderr)
         return 2
     print(f"velos segment: {report}")

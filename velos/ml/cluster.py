@@ -123,5 +123,5 @@ def _with_distance(predictions: DataFrame, model: object, features: FeatureFrame
     return predictions.select(
         features.id_column,
         F.col("segment_id").cast("int").alias("segment_id"),
-        vector_to_array("features").alias("vector"),
+        vector_to_array(F.col("features")).alias("vector"),
     ).select(features.id_column, "segment_id", F.sqrt(squared).alias("distance_to_centre"))

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from velos.ml import classify, cluster, features, forecast, profiles, tracking
+from velos.ml import classify, cluster, features, profiles, tracking
+from velos.ml.forecast import ForecastScore, forecast
 from velos.settings import Settings
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ class SegmentReport:
     store_silhouette: float
     classifier: classify.ClassifierScore
     classifier_baseline: classify.ClassifierScore
-    forecast: forecast.ForecastScore
-    forecast_baseline: forecast.ForecastScore
+    forecast: ForecastScore
+    forecast_baseline: ForecastScore
     mlflow_run_id: str | None
 
     def __str__(self) -> str:
@@ -139,7 +140,7 @@ def run_segment(
             "model string, accuracy double, macro_f1 double, train_customers bigint, "
             "test_customers bigint, model_version string",
         )  # fmt: skip
-        demand = forecast.forecast(monthly_table)
+        demand = forecast(monthly_table)
         forecast_metrics = spark.createDataFrame(
             [(score.model, score.mape, score.rmse, score.holdout_months,
               score.first_holdout_month, version) for score in demand.scores],

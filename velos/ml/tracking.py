@@ -68,11 +68,11 @@ def tracked_run(settings: Settings, run_name: str) -> Iterator[Tracker]:
     # MLflow logs its database migrations at INFO on the first run; keep velos's output short
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    if settings.mlflow_tracking_uri.startswith("sqlite:///"):
-        Path(settings.mlflow_tracking_uri.removeprefix("sqlite:///")).parent.mkdir(
+    if settings.mlflow_uri.startswith("sqlite:///"):
+        Path(settings.mlflow_uri.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    mlflow.set_tracking_uri(settings.mlflow_uri)
     if mlflow.get_experiment_by_name(EXPERIMENT) is None:
         settings.mlflow_artifacts_dir.mkdir(parents=True, exist_ok=True)
         mlflow.create_experiment(

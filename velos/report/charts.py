@@ -216,13 +216,14 @@ def forecast_chart(holdout: list[Row], forecast: list[Row]) -> Figure:
 
     figure = Figure(figsize=(10, 4.2), layout="constrained")
     axes = figure.add_subplot()
-    for rows, column, style, label in (
+    styles: tuple[tuple[list[Row], str, dict[str, Any], str], ...] = (
         (holdout, "actual_units", dict(color="black", marker="o"), "actual"),
         (holdout, "predicted_units", dict(color="#0072b2", marker="s"), "regression"),
         (holdout, "seasonal_naive_units", dict(color="#999999", linestyle="--"),
          "seasonal-naive (same month last year)"),
         (forecast, "predicted_units", dict(color="#009e73", marker="^"), "forecast"),
-    ):  # fmt: skip
+    )  # fmt: skip
+    for rows, column, style, label in styles:
         months, values = monthly(rows, column)
         axes.plot(months, values, label=label, **style)
     months, lower = monthly(forecast, "lower_units")

@@ -16,14 +16,14 @@ reconciliation as (
 
 raw_lines as (
     {%- for file, table in files.items() %}
-    select
-        '{{ file }}' as source_file,
-        count(*) as raw_rows,
-        max(_line_number) - 1 as last_data_line
-    from {{ source('raw', table) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ file }}' as source_file,
+            count(*) as raw_rows,
+            max(_line_number) - 1 as last_data_line
+        from {{ source('raw', table) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

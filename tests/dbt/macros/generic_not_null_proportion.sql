@@ -5,10 +5,12 @@
 with
 
 fixture as (
-    select * from values
+    select *
+    from
+        values
         (1, 'a'), (2, null), (3, 'c'), (4, 'd'), (5, 'e'),
         (6, null), (7, 'g'), (8, 'h'), (9, 'i'), (10, 'j')
-        as fixture (id, name)
+            as fixture (id, name)
 ),
 
 at_threshold as (

@@ -5,9 +5,11 @@
 with
 
 fixture as (
-    select * from values
+    select *
+    from
+        values
         (1, 1, 10), (1, 2, 11), (1, 1, 12), (2, null, 13), (2, null, 14), (3, 1, 15)
-        as fixture (order_id, order_line, line_number)
+            as fixture (order_id, order_line, line_number)
 ),
 
 repeated as (
@@ -16,7 +18,9 @@ repeated as (
 
 repeated_ids as (
     {#- one id per repeated combination: order_id * 10 + coalesce(order_line, 0) #}
-    select order_id * 10 + coalesce(order_line, 0) as id from repeated where n_rows = 2
+    select order_id * 10 + coalesce(order_line, 0) as id
+    from repeated
+    where n_rows = 2
 ),
 
 unique_key as (

@@ -1,0 +1,106 @@
+"""The node's configuration files, from the templates beside this module, and its TLS key.
+
+Secrets stay out of sight: the keystore password reaches keytool through a file readable by
+its owner only (never its command line, which ``ps`` shows to everyone), and the files that
+hold it (the password file, cassandra.yaml) are created with mode 0600 in a 0700 folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from loaders.errors import LoaderError
+from loaders.node.config import LISTEN_ADDRESS, NodeConfig
+
+SUBDIRS = ("conf", "triggers", "data", "commitlog", "saved_caches", "hints", "cdc_raw", "logs")
+
+
+def template(name: str) -> str:
+    return resources.files("loaders.node").joinpath(name).read_text(encoding="utf-8")
+
+
+def jvm_options() -> list[str]:
+    """The JVM flags of jvm17-server.options (one option a line; ``--add-opens X`` is two)."""
+    options: list[str] = []
+    for line in template("jvm17-server.options").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            options.extend(line.split(" ", 1))
+    return options
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only, from the first byte on."""
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def self_signed_certificate(
+    keystore: Path, certificate: Path, password_file: Path, name: str
+) -> None:
+    """A self-signed key pair for 127.0.0.1 in a PKCS12 ``keystore``, its certificate as PEM.
+
+    Made with keytool, which comes with the JDK the node already needs. The password is read
+    by keytool from ``password_file`` (``-storepass:file``).
+    """
+    keytool = [
+        "keytool", "-noprompt", "-storetype", "PKCS12", "-keystore", str(keystore),
+        "-storepass:file", str(password_file), "-alias", "velos",
+    ]  # fmt: skip
+    keystore.unlink(missing_ok=True)
+    try:
+        subprocess.run(
+            [*keytool, "-genkeypair", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
+             "-dname", f"CN={name}", "-keypass:file", str(password_file),
+             "-ext", f"SAN=ip:{LISTEN_ADDRESS},dns:localhost"],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        subprocess.run(
+            [*keytool, "-exportcert", "-rfc", "-file", str(certificate)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        raise LoaderError(
+            f"cannot make a TLS certificate with keytool (from the JDK): {detail.strip()[:300]}"
+        ) from None
+
+
+def _client_encryption(node: NodeConfig) -> str:
+    """Make the node's TLS key pair once, and the yaml section that uses it."""
+    keystore = node.conf_dir / "node-keystore.p12"
+    password_file = node.conf_dir / "node-keystore.password"
+    if not (keystore.is_file() and password_file.is_file() and node.certificate.is_file()):
+        write_private(password_file, secrets.token_urlsafe(18))
+        self_signed_certificate(keystore, node.certificate, password_file, "velos local node")
+    return Template(template("client_encryption.yaml")).substitute(
+        keystore=keystore, password=password_file.read_text().strip()
+    )
+
+
+def write_config(node: NodeConfig) -> Path:
+    """cassandra.yaml and logback.xml of ``node`` (rewritten on every start); the conf dir."""
+    for sub in SUBDIRS:
+        (node.dir / sub).mkdir(parents=True, exist_ok=True)
+    node.conf_dir.chmod(0o700)
+    yaml = Template(template("cassandra.yaml")).substitute(
+        cluster_name="velos-auth" if node.auth else "velos-local",
+        listen=LISTEN_ADDRESS,
+        storage_port=node.storage_port,
+        native_port=node.native_port,
+        node_dir=node.dir,
+        authenticator="PasswordAuthenticator" if node.auth else "AllowAllAuthenticator",
+        authorizer="CassandraAuthorizer" if node.auth else "AllowAllAuthorizer",
+        client_encryption=_client_encryption(node) if node.auth else "",
+    )
+    write_private(node.conf_dir / "cassandra.yaml", yaml)
+    logback = Template(template("logback.xml")).substitute(log_dir=node.dir / "logs")
+    (node.conf_dir / "logback.xml").write_text(logback, encoding="utf-8")
+    return node.conf_dir
