@@ -93,11 +93,11 @@ first_bikes as (
 ),
 {% for dimension in mix_dimensions %}
 
-{{ dimension }}_mix as (
+    {{ dimension }}_mix as (
 
-    {{ velos_unit_share_map('lines', 'customer_id', dimension, 'quantity') }}
+        {{ velos_unit_share_map('lines', 'customer_id', dimension, 'quantity') }}
 
-),
+    ),
 {% endfor %}
 
 final as (
@@ -123,7 +123,7 @@ final as (
         datediff(reference_date.last_order_date, customer_totals.first_order_date)
             as tenure_days,
         {% for dimension in mix_dimensions %}
-        {{ dimension }}_mix.unit_shares as {{ dimension }}_shares,
+            {{ dimension }}_mix.unit_shares as {{ dimension }}_shares,
         {% endfor %}
         customer_totals.first_order_date,
         customer_totals.last_order_date
@@ -134,8 +134,8 @@ final as (
     left join first_bikes
         on customer_totals.customer_id = first_bikes.customer_id
     {% for dimension in mix_dimensions %}
-    left join {{ dimension }}_mix
-        on customer_totals.customer_id = {{ dimension }}_mix.customer_id
+        left join {{ dimension }}_mix
+            on customer_totals.customer_id = {{ dimension }}_mix.customer_id
     {% endfor %}
 
 )

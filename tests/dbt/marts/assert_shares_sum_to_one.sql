@@ -43,13 +43,13 @@ store_shares as (
 customer_mix_shares as (
 
     {% for mix in ['category1_shares', 'category2_shares', 'frame_shares', 'price_tier_shares'] %}
-    select
-        'customer_features.{{ mix }}' as mart,
-        cast(customer_id as string) as share_group,
-        aggregate(map_values({{ mix }}), cast(0 as double), (total, share) -> total + share)
-            as share_total
-    from {{ ref('customer_features') }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            'customer_features.{{ mix }}' as mart,
+            cast(customer_id as string) as share_group,
+            aggregate(map_values({{ mix }}), cast(0 as double), (total, share) -> total + share)
+                as share_total
+        from {{ ref('customer_features') }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
