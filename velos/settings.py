@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     debug: bool = Field(False, validation_alias="VELOS_DEBUG")
     # where dbt writes its target/ (dbt reads the same variable)
     dbt_target_path: Path = Field(Path("target"), validation_alias="DBT_TARGET_PATH")
+    # speed of the embedded Spark (BENCHMARKS.md, "Whole run"): nodes dbt runs at once, and
+    # the partitions of a Delta table's snapshot (read when the session starts)
+    threads: int = Field(4, ge=1, validation_alias="VELOS_THREADS")
+    delta_snapshot_partitions: int = Field(
+        1, ge=1, validation_alias="VELOS_DELTA_SNAPSHOT_PARTITIONS"
+    )
 
     cassandra_hosts: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1",)
     cassandra_port: int = Field(9042, gt=0, lt=65536)
@@ -167,6 +173,8 @@ class Settings(BaseSettings):
             "velos_jars": str(self.jars),
             "velos_log4j": str(self.log4j_file),
             "data_dir": str(self.data_dir),
+            "velos_threads": str(self.threads),
+            "velos_delta_snapshot_partitions": str(self.delta_snapshot_partitions),
         }
 
     # -- Cassandra ------------------------------------------------------------------------

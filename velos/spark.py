@@ -8,6 +8,7 @@ so that ``dbt`` (dbt-spark's session method calls ``getOrCreate()``) and the Pyt
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -83,3 +84,23 @@ def get_session(settings: Settings | None = None) -> SparkSession:
     spark.sparkContext.setLogLevel("ERROR")
     _SESSION["spark"] = spark
     return spark
+
+
+def warm_catalog(spark: SparkSession) -> threading.Thread:
+    """Open the Hive metastore in the background and return the thread doing it.
+
+    The first catalog call of a JVM boots Derby and the Hive client (seconds); dbt's first
+    statement would wait for it after parsing the project. Started right after the session,
+    it runs while dbt parses (pure Python), on the other core. An error here is not reported:
+    the same call fails again, with its message, in the step that needs the catalog.
+    """
+
+    def touch() -> None:
+        try:
+            spark.sql("show databases").collect()
+        except Exception:  # reported by the next catalog call, in its step
+            log.debug("catalog warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=touch, name="velos-warm-catalog", daemon=True)
+    thread.start()
+    return thread

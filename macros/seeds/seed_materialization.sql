@@ -17,8 +17,11 @@
     The expected header is the seed's `meta.header` in seeds/_seeds.yml. A file that cannot be
     loaded as a whole (empty, header only, a header that differs from the contract, bytes that
     are not UTF-8) stops the seed before its table is written, with a message naming the file,
-    the line and what to do. With the var velos_check_only the seed runs these checks and
-    writes nothing: `velos run` checks all four files that way before it loads any of them.
+    the line and what to do. With the environment variable VELOS_CHECK_ONLY=1 (or the var
+    velos_check_only) the seed runs these checks and writes nothing: `velos run` checks all
+    four files that way before it loads any of them. velos sets the environment variable, not
+    the var: a var on the command line changes dbt's parse key, so the check and the seed after
+    it would each parse the whole project again instead of reusing the saved manifest.
 #}
 {% materialization seed, adapter='spark' %}
 
@@ -42,7 +45,7 @@
                             profile.bad_lines, profile.first_bad_line) -%}
     {%- set data_lines = profile.data_lines -%}
 
-    {%- if var('velos_check_only', false) -%}
+    {%- if var('velos_check_only', false) or env_var('VELOS_CHECK_ONLY', '') == '1' -%}
         {% call noop_statement('main', 'CHECKED ' ~ data_lines, 'CHECKED', data_lines) -%}
             -- {{ file_name }} checked, nothing written
         {%- endcall %}

@@ -9,6 +9,11 @@
   dbt build (as `velos run` does) in this process. Building the same folder again is free while
   the marts are still those of that build; another folder replaces the tables. Returns the
   seconds of the (last real) build.
+
+Tests run grouped by the export they build (pytest_collection_modifyitems below): every test on
+the real export, then those on no built export, then every test on the demo data, each group in
+its usual order. A module that tests both (test_audit, test_marts) is split in two, so each
+export is built once per session instead of once per switch.
 """
 
 from __future__ import annotations
@@ -53,6 +58,26 @@ def shop_customers_csv(bikeshops_csv: Path) -> str:
             shop["bikeshop.city"], shop["bikeshop.state"], "", shop["bikeshop.id"],
         ])  # fmt: skip
     return out.getvalue().rstrip("\n")
+
+
+# The exports a test can build, in the order their groups run; tests on neither sit between.
+_EXPORT_GROUPS = ("real_export", None, "demo_export")
+
+
+def _export_of(item: pytest.Item) -> str | None:
+    # fixtures the test needs, directly or through other fixtures, and the parameters that
+    # name a fixture it asks for at run time (test_marts' getfixturevalue(export))
+    names = set(getattr(item, "fixturenames", ()))
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        names |= {value for value in callspec.params.values() if isinstance(value, str)}
+    found = [export for export in _EXPORT_GROUPS if export in names]
+    return found[0] if len(found) == 1 else None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests of each built export together: a stable sort on their export's group."""
+    items.sort(key=lambda item: _EXPORT_GROUPS.index(_export_of(item)))
 
 
 @pytest.fixture(scope="session")

@@ -255,3 +255,27 @@ def test_report_page_escapes_text_and_says_what_is_not_built() -> None:
     assert "clustering" in text
     assert rendered["map"] is None and "No store has coordinates" in text
     assert len(rendered["histograms"]) == 1
+
+
+def test_histograms_drawn_in_parallel_equal_those_drawn_one_by_one() -> None:
+    """No Spark: enough models to use the worker processes; same PNG bytes, same order."""
+    from decimal import Decimal
+
+    from velos import report
+
+    cities = [("Austin", "TX"), ("Boston", "MA"), ("Chicago", "IL")]
+    by_model = {
+        f"Model {index:02d}": [
+            {"model": f"Model {index:02d}", "city": city, "state": state,
+             "units": index + rank, "share_of_model_units": Decimal("0.5"),
+             "rank_in_model": rank + 1}
+            for rank, (city, state) in enumerate(cities)
+        ]
+        for index in range(report._PARALLEL_FROM + 4)
+    }  # fmt: skip
+    models = sorted(by_model, reverse=True)
+    parallel = report._histogram_pngs(by_model, models)
+    one_by_one = [report._histogram_png(model, by_model[model]) for model in models]
+    assert len(parallel) == len(models)
+    assert parallel == one_by_one
+    assert len(set(parallel)) == len(models)  # each model its own chart

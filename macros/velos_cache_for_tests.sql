@@ -1,0 +1,35 @@
+{#
+    Spark's cache for the data tests of one dbt command (hooked in dbt_project.yml).
+
+    A data test is one small query, and on Delta most of its time is planning, not data: the
+    scan of a Delta table is planned by a Spark job that lists the table's files from its
+    snapshot. velos_cache_for_tests, the post-hook of every table model, marks the table just
+    built as cached (LAZY: building the model costs nothing more; the first reader fills the
+    cache); the tests and models that read it next read memory, without that planning job.
+    Spark drops a table's cached data whenever the table is replaced or dropped in this
+    session, so a rebuilt model is never read stale. velos_clear_cache (on-run-end) empties the
+    cache when the command ends: nothing outlives the command that built it, so a table that
+    another Spark (a Thrift server) rewrites later is never read from a stale cache.
+
+    Only on the embedded session (the `local` target of profiles.yml: dbt-spark's session
+    method; a Thrift server shares its cache between all its clients); off with
+    `--vars '{velos_cache_tables: false}'` or VELOS_CACHE_TABLES=0.
+#}
+{% macro velos_caching() -%}
+    {%- set default = env_var('VELOS_CACHE_TABLES', '1') not in ('0', 'false') -%}
+    {{ return(var('velos_cache_tables', default) and target.name == 'local') }}
+{%- endmacro %}
+
+
+{% macro velos_cache_for_tests(relation) -%}
+    {%- if velos_caching() and config.get('materialized') == 'table' -%}
+        cache lazy table {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro velos_clear_cache() -%}
+    {%- if velos_caching() -%}
+        clear cache
+    {%- endif -%}
+{%- endmacro %}

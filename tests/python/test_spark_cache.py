@@ -1,0 +1,45 @@
+"""The cache dbt commands use for their data tests (macros/velos_cache_for_tests.sql).
+
+Every table model is marked `cache lazy table` when built, so its tests read memory instead of
+planning a Delta scan each; the command clears the cache when it ends. These tests prove the
+two properties that make it safe: Spark never serves a replaced or dropped Delta table from
+its cache, and no cached table outlives the dbt command that built it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.spark
+
+
+def test_a_replaced_or_dropped_delta_table_is_never_read_from_the_cache(spark: Any) -> None:
+    spark.sql("create database if not exists velos_cache_test")
+    table = "velos_cache_test.t"
+    try:
+        spark.sql(f"create or replace table {table} using delta as select id from range(10)")
+        spark.sql(f"cache lazy table {table}")
+        assert spark.sql(f"select count(*), max(id) from {table}").first() == (10, 9)
+        assert spark.catalog.isCached(table)
+        # what dbt-spark's table materialization runs on a rebuild
+        spark.sql(f"create or replace table {table} using delta as select id from range(3)")
+        assert spark.sql(f"select count(*), max(id) from {table}").first() == (3, 2)
+        spark.sql(f"cache lazy table {table}")
+        spark.sql(f"drop table {table}")
+        spark.sql(f"create table {table} using delta as select 42 as id")
+        assert spark.sql(f"select count(*), max(id) from {table}").first() == (1, 42)
+    finally:
+        spark.sql("drop database if exists velos_cache_test cascade")
+
+
+def test_no_table_stays_cached_after_the_build(
+    spark: Any, demo_export: Path, build_export: Callable[[Path], float]
+) -> None:
+    build_export(demo_export)
+    for schema in ("staging", "audit", "marts"):
+        for table in spark.catalog.listTables(schema):
+            assert not spark.catalog.isCached(f"{schema}.{table.name}"), (schema, table.name)
