@@ -7,6 +7,7 @@ tiny tables of their own in scratch schemas, never the marts.
 
 from __future__ import annotations
 
+import decimal
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -265,6 +266,8 @@ MIX_DDL = (
     "share_of_store_units double"
 )
 MONTHLY_DDL = "category2 string, units bigint, is_partial_month boolean, month_start_date date"
+STORE_ROW = (1, 1, "A", "Road", "Sport", "Carbon", "Mid", 1, decimal.Decimal(1), 1.0)
+OTHER_STORE_ROW = (2, 2, "B", "Road", "Sport", "Carbon", "Mid", 1, decimal.Decimal(1), 1.0)
 
 
 def customer_row(customer_id: int, price: float, road: float) -> tuple[Any, ...]:
@@ -285,7 +288,7 @@ def test_too_few_customers_for_the_smallest_k(spark: Any, settings: Any) -> None
     schema = scratch(spark, "ml_too_few", {
         "customer_features": ([customer_row(1, 1000.0, 1.0), customer_row(2, 5000.0, 0.0)],
                               FEATURES_DDL),
-        "store_model_mix": ([(1, 1, "A", "Road", "Sport", "Carbon", "Mid", 1, 1, 1.0)], MIX_DDL),
+        "store_model_mix": ([STORE_ROW, OTHER_STORE_ROW], MIX_DDL),
         "category_monthly_units": ([("Sport", 1, False, None)], MONTHLY_DDL),
     })  # fmt: skip
     with pytest.raises(VelosError) as error:
@@ -301,7 +304,7 @@ def test_a_single_category_and_price_has_nothing_to_segment(spark: Any, settings
     schema = scratch(spark, "ml_one_category", {
         "customer_features": ([customer_row(i, 1000.0, 1.0) for i in range(1, 6)],
                               FEATURES_DDL),
-        "store_model_mix": ([(1, 1, "A", "Road", "Sport", "Carbon", "Mid", 1, 1, 1.0)], MIX_DDL),
+        "store_model_mix": ([STORE_ROW], MIX_DDL),
         "category_monthly_units": ([("Sport", 1, False, None)], MONTHLY_DDL),
     })  # fmt: skip
     with pytest.raises(VelosError, match="every customer has the same purchase mix and price"):
