@@ -101,9 +101,11 @@ def _config(args: argparse.Namespace) -> None:
 
 def _load(args: argparse.Namespace) -> None:
     from loaders import load_marts
+    from velos.pipeline import require_passed_build
     from velos.spark import get_session
 
     settings = _settings(args)
+    print(require_passed_build(settings))  # before Cassandra: refuse unproven marts
     config = settings.cassandra_config(keyspace=args.keyspace)
     load_marts(
         get_session(settings),

@@ -7,6 +7,7 @@ starting a JVM of its own (about 1 s instead of 15 s or more per command).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from velos.errors import VelosError
@@ -14,6 +15,7 @@ from velos.settings import Settings
 from velos.settings import load as load_settings
 
 _FAILED = {"error", "fail", "runtime error"}
+_WRAPPER = re.compile(r"^(Compilation|Runtime|Database|Parsing) Error( in .*)?$")
 
 
 def status_of(node_result: Any) -> str:
@@ -44,12 +46,22 @@ def run_dbt(
     if result.success:
         return result.result
     if result.exception is not None:
-        raise VelosError(f"dbt {args[0]} failed: {result.exception}")
+        raise VelosError(f"dbt {args[0]} failed: {_essential(str(result.exception))}")
     problems = [
-        f"- {node_result.node.name}: {(node_result.message or '').strip()}"
+        f"{node_result.node.name}: {_essential(node_result.message or '')}"
         for node_result in getattr(result.result, "results", [])
         if status_of(node_result) in _FAILED
     ]
+    if len(problems) == 1:  # one line: the file, the line and what to do
+        raise VelosError(f"dbt {args[0]} failed: {problems[0]}")
     raise VelosError(
-        f"dbt {args[0]} failed:\n" + "\n".join(problems or ["(see the dbt log above)"])
+        f"dbt {args[0]} failed:\n"
+        + "\n".join(f"- {problem}" for problem in problems or ["(see the dbt log above)"])
     )
+
+
+def _essential(message: str) -> str:
+    """dbt's message without its wrapper lines ("Compilation Error in seed bikes (...)")."""
+    lines = [line.strip() for line in message.strip().splitlines()]
+    kept = [line for line in lines if line and not _WRAPPER.match(line)]
+    return " ".join(kept) or message.strip()

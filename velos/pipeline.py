@@ -45,12 +45,17 @@ def check_export(settings: Settings) -> Path:
     data_dir = settings.data_dir
     if not data_dir.is_dir():
         raise VelosError(f"{data_dir}: no such folder. Point --data at the folder of the export.")
-    missing = [name for name in EXPORT_FILES if not (data_dir / name).is_file()]
+    missing = [name for name in EXPORT_FILES if not (data_dir / name).exists()]
+    missing = [name for name in missing if not (data_dir / name).is_symlink()]
     if missing:
         raise VelosError(
             f"{data_dir}: missing {', '.join(missing)}. The export is four files: "
             f"{', '.join(EXPORT_FILES)} (see seeds/README.md)."
         )
+    for name in EXPORT_FILES:
+        problem = _file_problem(data_dir / name)
+        if problem:
+            raise VelosError(f"{data_dir / name}: {problem}")
     # an environment variable, not one more var: with the same --vars as the seed's, the
     # seed after this reuses dbt's parse of the project instead of parsing it all again
     os.environ["VELOS_CHECK_ONLY"] = "1"
@@ -59,6 +64,28 @@ def check_export(settings: Settings) -> Path:
     finally:
         del os.environ["VELOS_CHECK_ONLY"]
     return data_dir
+
+
+def _file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an export file (with what to do), or None."""
+    if path.is_symlink() and not path.exists():
+        return (
+            f"a broken symbolic link (to {os.readlink(path)}, which does not exist). "
+            "Point it at the export file, or copy the file in its place."
+        )
+    if path.is_dir():
+        return "a folder, not a file. Put the export file itself at this path."
+    if not path.is_file():
+        return "not a regular file (a device or a pipe). Copy the export file to this path."
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as error:
+        return (
+            f"cannot be read ({error.strerror}). Give the user running velos read access, "
+            f"e.g. `chmod a+r '{path}'`, and run again."
+        )
+    return None
 
 
 def _row_counts(tables: Iterable[str]) -> dict[str, int]:
@@ -115,6 +142,51 @@ def segment(settings: Settings) -> None:
         info["counts"] = str(run_segment(get_session(settings), settings, say=console.say))
 
 
+def require_passed_build(settings: Settings | None = None) -> str:
+    """Refuse to publish marts that do not come from a build whose gates all passed.
+
+    audit.audit_builds (written by every `dbt build`, see macros/audit/velos_record_build.sql)
+    names the last build that wrote the marts; each mart must be no newer than that record,
+    so a mart written by anything unrecorded is refused too. Returns a line naming the build.
+    """
+    spark = get_session(settings)
+    fix = (
+        "Fix the input (audit.audit_rejected_rows, audit.audit_quality_scorecard) and build again."
+    )
+    if not spark.catalog.tableExists("audit.audit_builds"):
+        raise VelosError(
+            "no build is recorded (audit.audit_builds is missing), so the marts cannot be "
+            "trusted: run `velos run` (or `dbt build`) first. Nothing was loaded."
+        )
+    build = spark.sql(
+        "select * from audit.audit_builds where marts_written > 0 order by finished_at desc limit 1"
+    ).first()
+    if build is None:
+        raise VelosError(f"no recorded build wrote the marts. Nothing was loaded. {fix}")
+    when = f"{build.finished_at:%Y-%m-%d %H:%M:%S} UTC"
+    if not build.passed:
+        why = (
+            f"failed: {build.failures}"
+            if build.failures
+            else f"only {build.gates_passed} of its {build.gates_total} gate tests ran and passed"
+        )
+        raise VelosError(
+            f"the marts come from the `dbt {build.command}` of {when} (as_of {build.as_of}), "
+            f"which did not pass ({why}). Nothing was loaded into Cassandra. {fix}"
+        )
+    for table in MART_TABLES:
+        if not spark.catalog.tableExists(table):
+            raise VelosError(f"{table} does not exist: run `velos run` first. Nothing was loaded.")
+        written = spark.sql(f"describe history {table} limit 1").collect()[0]["timestamp"]
+        if written > build.finished_at:
+            raise VelosError(
+                f"{table} was written at {written:%Y-%m-%d %H:%M:%S} UTC, after the last "
+                f"recorded build ({when}): it was not built by a build that passed its gates. "
+                "Nothing was loaded. Run `velos run` (or `dbt build`) again."
+            )
+    return f"marts of the build of {when} (as_of {build.as_of}; every gate passed)"
+
+
 def run(settings: Settings, *, skip: Iterable[str] = ()) -> None:
     """Run the pipeline's steps in order, skipping those named in ``skip``.
 
@@ -168,6 +240,8 @@ def run(settings: Settings, *, skip: Iterable[str] = ()) -> None:
         from loaders.node import ensure_running
 
         config = settings.cassandra_config()
+        with console.step("gates") as info:
+            info["counts"] = require_passed_build(settings)
         with console.step("cassandra") as info:
             started = ensure_running(config, settings.cassandra_node())
             info["counts"] = (

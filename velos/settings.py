@@ -13,7 +13,9 @@ only ever read from the environment or an untracked ``.env``.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -43,6 +45,24 @@ def find_project(start: Path | None = None) -> Path:
 def package_file(name: str) -> Path:
     """A file shipped inside the velos package (e.g. ``log4j2.properties``)."""
     return Path(str(resources.files("velos").joinpath(name)))
+
+
+def spark_readable(folder: Path) -> Path:
+    """``folder``, or a link to it under the temp folder when Spark cannot read its path.
+
+    Hadoop reads a path as a glob: the seed macros escape its glob characters, but an escaped
+    path that also holds a colon fails ("Relative path in absolute URI"). A link with a plain
+    name (one per folder, made again each run) reads the same files.
+    """
+    path = str(folder)
+    if ":" not in path or not any(character in path for character in "\\*?[]{}"):
+        return folder
+    digest = hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
+    link = Path(tempfile.gettempdir()) / f"velos-data-{digest}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(folder, target_is_directory=True)
+    return link
 
 
 class Settings(BaseSettings):
@@ -172,7 +192,7 @@ class Settings(BaseSettings):
             "velos_home": str(self.home),
             "velos_jars": str(self.jars),
             "velos_log4j": str(self.log4j_file),
-            "data_dir": str(self.data_dir),
+            "data_dir": str(spark_readable(self.data_dir)),
             "velos_threads": str(self.threads),
             "velos_delta_snapshot_partitions": str(self.delta_snapshot_partitions),
         }

@@ -16,7 +16,7 @@
 
     The expected header is the seed's `meta.header` in seeds/_seeds.yml. A file that cannot be
     loaded as a whole (empty, header only, a header that differs from the contract, bytes that
-    are not UTF-8) stops the seed before its table is written, with a message naming the file,
+    are not UTF-8, NUL bytes) stops the seed before its table is written, with a message naming the file,
     the line and what to do. With the environment variable VELOS_CHECK_ONLY=1 (or the var
     velos_check_only) the seed runs these checks and writes nothing: `velos run` checks all
     four files that way before it loads any of them. velos sets the environment variable, not
@@ -41,9 +41,12 @@
 
     {#- one cheap pass checks the whole file (header, size, UTF-8) before anything is written #}
     {%- set profile = velos_profile_file(path) -%}
-    {%- do velos_check_file(file_name, header, profile.header_line, profile.data_lines,
-                            profile.bad_lines, profile.first_bad_line) -%}
-    {%- set data_lines = profile.data_lines -%}
+    {%- do velos_check_file(file_name, header, profile) -%}
+    {%- set multiline = {'records': {}, 'continuations': []} -%}
+    {%- if profile.odd_quote_lines > 0 -%}
+        {%- set multiline = velos_multiline_records(path, profile.lines_before, columns | length) -%}
+    {%- endif -%}
+    {%- set data_lines = profile.data_lines - multiline.continuations | length -%}
 
     {%- if var('velos_check_only', false) or env_var('VELOS_CHECK_ONLY', '') == '1' -%}
         {% call noop_statement('main', 'CHECKED ' ~ data_lines, 'CHECKED', data_lines) -%}
@@ -56,8 +59,10 @@
     {% call statement('main') -%}
         create or replace table {{ target_relation }}
         using delta
+        {#- the seed run this table comes from: a build refuses raw tables of two runs #}
+        tblproperties ('velos.seed_invocation' = '{{ invocation_id }}')
         as
-        {{ velos_raw_select_sql(path, columns, profile.lines_before) }}
+        {{ velos_raw_select_sql(path, columns, profile.lines_before, profile.last_line, multiline) }}
     {%- endcall %}
 
     {% do store_result('agate_table', response='CREATE ' ~ data_lines) %}

@@ -1,30 +1,43 @@
 {#
     Stops a seed whose file cannot be loaded as a whole: empty, header only, a header that
-    differs from the contract, or bytes that are not UTF-8. The message names the file, the
-    line, the difference and what to do. Line-level defects (too many or too few fields, an
+    differs from the contract, bytes that are not UTF-8, NUL bytes. The message names the file,
+    the line, the difference and what to do. Line-level defects (too many or too few fields, an
     unbalanced quote) do not stop anything: staging quarantines those lines one by one.
+
+    A header is compared the way people write it: a UTF-8 byte-order mark, a CRLF ending,
+    spaces around a name, double quotes around it (R, Excel) and the case do not matter.
+    profile: what velos_profile_file returns.
 #}
-{% macro velos_check_file(
-    file_name, expected_header, header_line, data_lines, bad_lines, first_bad_line
-) -%}
+{% macro velos_check_file(file_name, expected_header, profile) -%}
     {%- set hint = " Fix the export (see seeds/README.md for the four files' contract)"
         ~ " and run again." -%}
+    {%- set header_line = profile.header_line -%}
     {%- if header_line is none or (header_line | trim) == '' -%}
         {{ exceptions.raise_compiler_error(
             file_name ~ ": the file is empty; expected the header line '"
             ~ expected_header ~ "' followed by data lines." ~ hint) }}
     {%- endif -%}
-    {%- if bad_lines > 0 -%}
+    {%- if profile.bad_lines > 0 -%}
         {{ exceptions.raise_compiler_error(
-            file_name ~ ", line " ~ first_bad_line ~ ": bytes that are not UTF-8 ("
-            ~ bad_lines ~ " line(s) in all). The file is probably Latin-1 or Windows-1252"
+            file_name ~ ", line " ~ profile.first_bad_line ~ ": bytes that are not UTF-8 ("
+            ~ profile.bad_lines ~ " line(s) in all). The file is probably Latin-1 or Windows-1252"
             ~ " (accented names such as 'Séverine'). Convert it, e.g. `iconv -f latin1 -t utf-8 "
             ~ file_name ~ " > fixed.csv`, and run again.") }}
     {%- endif -%}
-    {%- set found = header_line.rstrip('\r') -%}
-    {%- if found != expected_header -%}
-        {%- set expected = expected_header.split(',') -%}
-        {%- set actual = found.split(',') -%}
+    {%- if profile.nul_lines > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ", line " ~ profile.first_nul_line ~ ": NUL bytes ("
+            ~ profile.nul_lines ~ " line(s) in all). The file is probably UTF-16 (Excel's"
+            ~ " 'Unicode text') or not text at all. Save it as 'CSV UTF-8', e.g."
+            ~ " `iconv -f utf-16 -t utf-8 " ~ file_name ~ " > fixed.csv`, and run again.") }}
+    {%- endif -%}
+    {%- set found = header_line.lstrip('\ufeff').rstrip('\r') -%}
+    {%- set expected = expected_header.split(',') -%}
+    {%- set actual = [] -%}
+    {%- for name in found.split(',') -%}
+        {%- do actual.append(name.strip().strip('"').strip().lower()) -%}
+    {%- endfor -%}
+    {%- if actual != expected -%}
         {%- for delimiter in [';', '\t', '|'] -%}
             {%- if actual | length == 1 and delimiter in found -%}
                 {{ exceptions.raise_compiler_error(
@@ -32,6 +45,13 @@
                     ~ (delimiter | replace('\t', '\\t'))
                     ~ "', not by commas. Re-export the file as comma-separated." ~ hint) }}
             {%- endif -%}
+        {%- endfor -%}
+        {%- for column in actual
+              if actual.count(column) > 1 and actual.index(column) == loop.index0 -%}
+            {{ exceptions.raise_compiler_error(
+                file_name ~ ", line 1: the column '" ~ (column or '(unnamed)') ~ "' appears "
+                ~ actual.count(column) ~ " times in the header. Expected '" ~ expected_header
+                ~ "', found '" ~ found ~ "'." ~ hint) }}
         {%- endfor -%}
         {%- set missing = [] -%}
         {%- for column in expected if column not in actual -%}
@@ -48,7 +68,7 @@
             ~ (" Same columns in another order." if not missing and not extra else "")
             ~ " Expected '" ~ expected_header ~ "', found '" ~ found ~ "'." ~ hint) }}
     {%- endif -%}
-    {%- if data_lines == 0 -%}
+    {%- if profile.data_lines == 0 -%}
         {{ exceptions.raise_compiler_error(
             file_name ~ ": the file has a header but no data lines." ~ hint) }}
     {%- endif -%}

@@ -1,10 +1,13 @@
 {#
     The raw table's rows: every data line of the file at `path`, numbered, kept as it is, and
-    its fields parsed as text by Spark's CSV parser. Empty fields become null. A line with too
-    many or too few fields is kept too (its _field_count tells staging to quarantine it):
-    nothing is dropped at this layer.
+    its fields parsed as text by Spark's CSV parser (RFC 4180 quoting: "" is a quote inside a
+    quoted field, a backslash is an ordinary character). Empty fields become null. A line with
+    too many or too few fields is kept too (its _field_count tells staging to quarantine it).
+    Nothing is dropped at this layer but the blank lines after last_line (the last line with
+    content); a record whose quoted field holds a line break (multiline, from
+    velos_multiline_records) is one row at its first line, its text joined with the breaks.
 #}
-{% macro velos_raw_select_sql(path, columns, lines_before) -%}
+{% macro velos_raw_select_sql(path, columns, lines_before, last_line, multiline) -%}
     {%- set schema_ddl = [] -%}
     {%- for column in columns -%}
         {%- do schema_ddl.append('`' ~ column ~ '` string') -%}
@@ -26,13 +29,30 @@
         select
             _line_number,
             _raw_line,
-            from_csv(_raw_line, '{{ schema_ddl | join(", ") }}', map('mode', 'PERMISSIVE')) as parsed
+            from_csv(
+                _raw_line, '{{ schema_ddl | join(", ") }}',
+                map('mode', 'PERMISSIVE', 'escape', '"')
+            ) as parsed
         from (
             select
                 {{ velos_line_number_sql(lines_before) }} as _line_number,
+                {%- if multiline.records %}
+                case {{ velos_line_number_sql(lines_before) }}
+                    {%- for line, text in multiline.records.items() %}
+                    when {{ line }} then '{{ text | replace("\\", "\\\\") | replace("'", "\\'")
+                        | replace("\n", "\\n") | replace("\r", "\\r") }}'
+                    {%- endfor %}
+                    else value
+                end as _raw_line
+                {%- else %}
                 value as _raw_line
-            from text.`{{ path }}`
+                {%- endif %}
+            from text.`{{ velos_path_identifier(path) }}`
         )
-        where _line_number > 1
+        where
+            _line_number between 2 and {{ last_line }}
+            {%- if multiline.continuations %}
+            and _line_number not in ({{ multiline.continuations | join(', ') }})
+            {%- endif %}
     )
 {%- endmacro %}

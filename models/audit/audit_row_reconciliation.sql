@@ -2,7 +2,9 @@
     One row per input file: every line read is clean, a removed duplicate, a resolved conflict
     or rejected. Each count comes from a different model (staging, the clean table, the
     quarantine), so a line lost or doubled anywhere in between breaks the equation that the
-    YAML test enforces (severity error).
+    YAML test enforces (severity error). rejected_pct is the gate of var max_rejected_pct: a
+    file over it fails the build and keeps the marts of the last good build (write-audit-publish:
+    the marts depend on this model, see models/marts). as_of: the date the rules were judged at.
 -#}
 
 with
@@ -66,7 +68,10 @@ final as (
         rows_clean,
         duplicates_removed,
         conflicts_resolved,
-        rows_rejected
+        rows_rejected,
+        cast(round(100.0 * rows_rejected / greatest(rows_read, 1), 4) as double) as rejected_pct,
+        cast({{ var('max_rejected_pct') }} as double) as max_rejected_pct,
+        {{ velos_as_of() }} as as_of
     from reconciliation
     order by file_order
 )

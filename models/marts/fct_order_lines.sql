@@ -1,3 +1,5 @@
+-- write-audit-publish: built only when every gate passed
+-- depends_on: {{ ref('audit_gate') }}
 with
 
 order_lines as (

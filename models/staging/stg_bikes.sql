@@ -74,7 +74,13 @@ validated as (
             missing_value_rule('missing_required', {
                 'model': 'model', 'category1': 'category1', 'price': 'price',
             }),
-            invalid_value_rule('invalid_number', 'price', 'price', 'a plain number'),
+            text_too_long_rule({
+                'model': 'model', 'category1': 'category1', 'category2': 'category2',
+                'frame': 'frame',
+            }),
+            invalid_value_rule(
+                'invalid_number', 'price', 'price', 'a plain number with at most 2 decimals'
+            ),
             out_of_range_rule(
                 'price_out_of_range', 'price', 'price', 'is_price_in_range',
                 '0..' ~ max_price ~ ' (both excluded)',

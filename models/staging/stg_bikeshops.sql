@@ -77,6 +77,10 @@ validated as (
         *,
         {{ first_failing_rule([
             missing_value_rule('missing_required', {'city': 'bikeshop.city'}),
+            text_too_long_rule({
+                'bikeshop_name': 'bikeshop.name', 'city': 'bikeshop.city',
+                'state': 'bikeshop.state',
+            }),
         ], 'value') }}
     from deduplicated
 ),

@@ -56,7 +56,7 @@ ranged as (
     select
         *,
         (
-            {{ velos_age_in_years('parsed_birth_date', 'current_date()') }}
+            {{ velos_age_in_years('parsed_birth_date', velos_as_of()) }}
             between {{ var('min_customer_age') }} and {{ var('max_customer_age') }}
         ) as is_age_in_range,
         {#- an ISO date that parsed: read with certainty, counted as corrected #}
@@ -98,6 +98,10 @@ validated as (
         {{ first_failing_rule([
             missing_value_rule('missing_required', {'bikeshop_id': 'bikeshop.id'}),
             invalid_value_rule('invalid_number', 'bikeshop_id', 'bikeshop.id', 'a whole number'),
+            text_too_long_rule({
+                'first_name': 'first.name', 'last_name': 'last.name', 'city': 'city',
+                'state': 'state',
+            }),
         ], 'value') }}
     from deduplicated
 ),

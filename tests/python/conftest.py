@@ -112,24 +112,25 @@ def build_export(spark: Any) -> Callable[[Path], float]:
 
     built: dict[str, Any] = {"folder": None, "seconds": 0.0, "version": None}
 
-    def fact_version() -> Any:
-        # the Delta version of the fact table: it moves whenever anything rebuilds the marts,
-        # so a build made by another test (not through this fixture) is never taken as ours
-        if not spark.catalog.tableExists("marts.fct_order_lines"):
+    def last_build() -> Any:
+        # the last recorded dbt build or run (audit.audit_builds): it moves whenever anything
+        # builds, even a build whose gates kept the marts, so a build made by another test
+        # (not through this fixture) is never taken as ours
+        if not spark.catalog.tableExists("audit.audit_builds"):
             return None
-        return spark.sql("describe history marts.fct_order_lines limit 1").first()["version"]
+        return spark.sql(
+            "select invocation_id from audit.audit_builds order by finished_at desc limit 1"
+        ).first()["invocation_id"]
 
     def build(folder: Path) -> float:
         folder = folder.resolve()
-        if built["folder"] != folder or built["version"] != fact_version():
+        if built["folder"] != folder or built["version"] != last_build():
             built["folder"] = None  # a failed build must not look cached
             started = time.perf_counter()
             data = {"data_dir": str(folder)}
             run_dbt(["seed", "--quiet"], vars=data)
             run_dbt(["build", "--exclude", "resource_type:seed"], vars=data)
-            built.update(
-                folder=folder, seconds=time.perf_counter() - started, version=fact_version()
-            )
+            built.update(folder=folder, seconds=time.perf_counter() - started, version=last_build())
         return float(built["seconds"])
 
     return build

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ AUDIT_TABLES = (
     "audit.audit_quality_scorecard",
 )
 SCORECARD_TEST = "audit_quality_scorecard_no_dimension_under_threshold"
+REJECTED_SHARE_TEST = "audit_row_reconciliation_rejected_share_within_bound"
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -116,7 +118,7 @@ def actual_clean_rows(tables: dict[str, list[dict[str, Any]]]) -> dict[str, dict
     return out
 
 
-def invoke_dbt(args: list[str], data_dir: Path) -> Any:
+def invoke_dbt(args: list[str], data_dir: Path, **extra_vars: Any) -> Any:
     """Run dbt in this process on ``data_dir`` and return the dbtRunnerResult (never raises)."""
     import yaml
     from dbt.cli.main import dbtRunner
@@ -128,9 +130,21 @@ def invoke_dbt(args: list[str], data_dir: Path) -> Any:
         "--profiles-dir",
         str(PROJECT_DIR),
         "--vars",
-        yaml.safe_dump({"data_dir": str(data_dir)}, default_flow_style=True),
+        yaml.safe_dump({"data_dir": str(data_dir), **extra_vars}, default_flow_style=True),
     ]
     return dbtRunner().invoke(command)
+
+
+def mart_versions(spark: Any) -> dict[str, Any]:
+    """The Delta version of each mart (None when it does not exist)."""
+    from velos.pipeline import MART_TABLES
+
+    return {
+        table: spark.sql(f"describe history {table} limit 1").first()["version"]
+        if spark.catalog.tableExists(table)
+        else None
+        for table in MART_TABLES
+    }
 
 
 def collect_outcomes(result: Any) -> dict[str, tuple[str, int | None, Any]]:
@@ -170,14 +184,19 @@ def dirty(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
     generate(clean, order_lines=DIRTY_ORDER_LINES, seed=DIRTY_SEED, progress=False)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
+    marts_before = mart_versions(spark)
     started = time.perf_counter()
     seeded = invoke_dbt(["seed", "--quiet"], folder)
     assert seeded.success, f"dbt seed failed on the dirty export: {seeded.exception}"
-    # the whole build, as `velos run` does: it also moves the marts, so conftest's
-    # build_export sees that its last folder is no longer the one in the tables
+    # the whole build, as `velos run` does (conftest's build_export sees it in audit_builds)
     built = invoke_dbt(["build", "--exclude", "resource_type:seed"], folder)
     seconds = time.perf_counter() - started
     return {
+        "marts_before": marts_before,
+        "marts_after": mart_versions(spark),
+        "build_record": spark.sql(
+            "select * from audit.audit_builds order by finished_at desc limit 1"
+        ).first(),
         "folder": folder,
         "clean": clean,
         "manifest": manifest,
@@ -286,7 +305,14 @@ def test_dirty_clean_tables_equal_the_clean_export(dirty: dict[str, Any]) -> Non
 def test_dirty_build_warns_with_counts_and_fails_only_over_threshold(dirty: dict[str, Any]) -> None:
     outcomes = dirty["outcomes"]
     failed = {name for name, (status, _, _) in outcomes.items() if status in ("fail", "error")}
-    assert failed == {SCORECARD_TEST}, failed
+    assert failed == {SCORECARD_TEST, REJECTED_SHARE_TEST}, failed
+    # the rejected share is over max_rejected_pct (10 %) in bikes.csv and bikeshops.csv only
+    assert outcomes[REJECTED_SHARE_TEST][1] == 2
+    reconciliation = {
+        row["source_file"]: row for row in dirty["tables"]["audit.audit_row_reconciliation"]
+    }
+    over = {file for file, row in reconciliation.items() if row["rejected_pct"] > 10.0}
+    assert over == {"bikes.csv", "bikeshops.csv"}
     # the failure is the scorecard rows under their threshold, and only those
     scorecard = dirty["tables"]["audit.audit_quality_scorecard"]
     failing = [row for row in scorecard if row["status"] == "fail"]
@@ -336,6 +362,37 @@ def test_dirty_build_warns_with_counts_and_fails_only_over_threshold(dirty: dict
             for kind in ("unknown_bike", "unknown_customer", "unknown_bikeshop")
         )
         assert (status, failures) == ("warn", rejected[file] - orphans)
+
+
+def test_dirty_failing_gates_keep_the_last_good_marts(dirty: dict[str, Any]) -> None:
+    """Write-audit-publish: the gates failed, so no mart was replaced (none was written)."""
+    assert dirty["marts_after"] == dirty["marts_before"]
+    record = dirty["build_record"]
+    assert (record["command"], record["passed"], record["marts_written"]) == ("build", False, 0)
+    assert set(record["failures"].split(", ")) == {SCORECARD_TEST, REJECTED_SHARE_TEST}
+    assert record["gates_total"] == 3 and record["gates_passed"] == 1  # the reconciliation
+
+
+def test_rejected_share_gate_per_file_just_under_and_just_over(dirty: dict[str, Any]) -> None:
+    """Each file's exact rejected share, with the bound 0.0001 % under and at it."""
+    reconciliation = dirty["tables"]["audit.audit_row_reconciliation"]
+    shares = sorted(
+        (100 * Fraction(row["rows_rejected"], row["rows_read"]), row["source_file"])
+        for row in reconciliation
+    )
+    assert len({share for share, _ in shares}) == 4  # distinct, so failures name the files
+    for share, file in shares:
+        for bound, expected in (
+            (float(share) - 0.0001, sum(1 for other, _ in shares if other >= share)),
+            (float(share) + 0.0000001, sum(1 for other, _ in shares if other > share)),
+        ):
+            result = invoke_dbt(
+                ["test", "--select", REJECTED_SHARE_TEST], dirty["folder"], max_rejected_pct=bound
+            )
+            (outcome,) = result.result.results
+            failures = outcome.failures or 0
+            assert failures == expected, (file, float(share), bound, failures)
+            assert outcome.status == ("fail" if expected else "pass")
 
 
 # -- the generated demo data (seeds/) ---------------------------------------------------------

@@ -18,6 +18,9 @@ matplotlib.use("Agg")  # no display: the report is written by servers and CI too
 
 from matplotlib.figure import Figure
 
+# Labels are the client's names: "$" must stay a dollar sign, not start TeX math mode
+matplotlib.rcParams["text.parse_math"] = False
+
 Row = dict[str, Any]
 
 GENDER_LABELS = {"F": "Women (F)", "M": "Men (M)", "U": "Unknown (U)"}
