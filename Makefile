@@ -73,12 +73,13 @@ format: setup ## apply ruff format and sqlfluff fix
 	$(BIN)/sqlfluff fix --processes 1 $(DBT_SQL)
 	$(BIN)/sqlfluff fix --processes 1 $(MACRO_SQL)
 
-bench: setup ## the benchmarks (generator, seed loader, Cassandra loader, whole run, Thrift server); see BENCHMARKS.md
+bench: setup ## the benchmarks (generator, seed loader, Cassandra loader, whole run, Thrift server, segment); see BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_seed.py
 	$(BIN)/python benchmarks/bench_cassandra.py
 	$(BIN)/python benchmarks/bench_build.py --load
 	$(BIN)/python benchmarks/bench_thrift.py
+	$(BIN)/python benchmarks/bench_segment.py
 
 docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	$(BIN)/velos docs

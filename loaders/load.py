@@ -45,7 +45,7 @@ from loaders.config import CassandraConfig
 from loaders.connection import connect, translate
 from loaders.errors import LoaderError
 from loaders.execute import Executor, LoadFailed
-from loaders.marts import TableSpec, select
+from loaders.marts import SEGMENT_MARTS, TableSpec, select
 from loaders.publish import Book, now
 from loaders.source import mart_frame, stage
 from loaders.verify import TableVerifier
@@ -386,7 +386,8 @@ def load_marts(
 ) -> LoadReport:
     """Load the marts (all, or the named ones) into Cassandra as one new verified load.
 
-    ``tables`` takes mart names (e.g. ``fct_order_lines``) or Cassandra table names. The
+    ``tables`` takes mart names (e.g. ``fct_order_lines``) or Cassandra table names; by
+    default every mart, and the segment outputs when velos segment has written them. The
     pointers of the loaded tables flip together, only after all of them verified. Raises
     :class:`~loaders.errors.LoaderError` with a message for the user on any failure, saying
     whether readers still see the previous load. ``on_rows(table, rows_done)`` is called as
@@ -400,6 +401,13 @@ def load_marts(
             "still be reading"
         )
     specs = select(tables)
+    if tables is None:  # the segment outputs only once velos segment has written them
+        specs = [
+            spec
+            for spec in specs
+            if spec.mart not in SEGMENT_MARTS
+            or spark.catalog.tableExists(f"{source_schema}.{spec.mart}")
+        ]
     if config.consistency_warning:
         log.warning(config.consistency_warning)
     bars = _Progress(progress, on_rows)

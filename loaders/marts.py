@@ -118,6 +118,87 @@ TABLES: tuple[TableSpec, ...] = (
         partition_key=("customer_id",),
         clustering=("order_date", "order_id", "order_line"),
     ),
+    # the outputs of velos segment (velos/ml), written into the marts schema after the build
+    TableSpec(
+        mart="customer_segments",
+        table="segment_by_customer",
+        columns=(
+            ("customer_id", "bigint"),
+            ("segment_id", "bigint"),
+            ("distance_to_centre", "double"),
+            ("model_version", "text"),
+        ),
+        partition_key=("customer_id",),
+    ),
+    TableSpec(
+        mart="customer_segments",
+        table="customers_by_segment",
+        columns=(
+            ("segment_id", "bigint"),
+            ("distance_to_centre", "double"),
+            ("customer_id", "bigint"),
+            ("model_version", "text"),
+        ),
+        partition_key=("segment_id",),
+        clustering=("distance_to_centre", "customer_id"),
+    ),
+    TableSpec(
+        mart="store_segments",
+        table="segment_by_store",
+        columns=(
+            ("bikeshop_id", "bigint"),
+            ("segment_id", "bigint"),
+            ("distance_to_centre", "double"),
+            ("model_version", "text"),
+        ),
+        partition_key=("bikeshop_id",),
+    ),
+    TableSpec(
+        mart="segment_profiles",
+        table="segment_profiles",
+        columns=(
+            ("segment_kind", "text"),
+            ("segment_id", "bigint"),
+            ("segment_label", "text"),
+            ("members", "bigint"),
+            ("share_of_members", "double"),
+            ("units", "bigint"),
+            ("dominant_category1", "text"),
+            ("dominant_category1_share", "double"),
+            ("dominant_category2", "text"),
+            ("dominant_category2_share", "double"),
+            ("dominant_frame", "text"),
+            ("dominant_frame_share", "double"),
+            ("dominant_price_tier", "text"),
+            ("dominant_price_tier_share", "double"),
+            ("mean_price_paid", "double"),
+            ("female_share", "double"),
+            ("male_share", "double"),
+            ("mean_age", "double"),
+            ("dominant_age_band", "text"),
+            ("model_version", "text"),
+        ),
+        partition_key=("segment_kind",),
+        clustering=("segment_id",),
+    ),
+    TableSpec(
+        mart="demand_forecast",
+        table="demand_forecast",
+        columns=(
+            ("category2", "text"),
+            ("month_start_date", "date"),
+            ("predicted_units", "double"),
+            ("lower_units", "double"),
+            ("upper_units", "double"),
+            ("model_version", "text"),
+        ),
+        partition_key=("category2",),
+        clustering=("month_start_date",),
+    ),
+)
+# marts written by velos segment rather than dbt: absent until the segment step has run
+SEGMENT_MARTS = frozenset(
+    ("customer_segments", "store_segments", "segment_profiles", "demand_forecast")
 )
 
 BY_NAME = {spec.mart: spec for spec in TABLES} | {spec.table: spec for spec in TABLES}
@@ -132,7 +213,8 @@ def select(names: list[str] | tuple[str, ...] | None) -> list[TableSpec]:
         known = ", ".join(spec.mart for spec in TABLES)
         raise LoaderError(f"unknown mart(s) {', '.join(unknown)}: choose among {known}")
     result: list[TableSpec] = []
-    for name in names:
-        if BY_NAME[name] not in result:
-            result.append(BY_NAME[name])
+    for name in names:  # a mart name selects every table loaded from it
+        for spec in TABLES:
+            if name in (spec.mart, spec.table) and spec not in result:
+                result.append(spec)
     return result

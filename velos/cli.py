@@ -8,6 +8,7 @@ from pathlib import Path
 
 from velos import settings as settings_module
 from velos.errors import USER_ERRORS
+from velos.generate.model import OFF_SEGMENT_RATE
 from velos.settings import Settings
 
 
@@ -29,6 +30,7 @@ def _generate(args: argparse.Namespace) -> None:
         truth=args.truth,
         dirty=args.dirty,
         manifest=args.manifest,
+        off_segment_rate=args.off_segment_rate,
     )
 
 
@@ -46,6 +48,12 @@ def _check(args: argparse.Namespace) -> None:
     with console.step("check") as info:
         folder = check_export(settings)
         info["counts"] = f"4 files in {folder} match the contract"
+
+
+def _segment(args: argparse.Namespace) -> None:
+    from velos.pipeline import segment
+
+    segment(_settings(args))
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -144,10 +152,20 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--truth", type=Path, metavar="FILE", help="also write customer_id,segment")
     gen.add_argument("--dirty", action="store_true", help="inject the defect catalogue")
     gen.add_argument("--manifest", type=Path, metavar="FILE", help="default DIR/manifest.json")
+    gen.add_argument(
+        "--off-segment-rate",
+        type=float,
+        default=OFF_SEGMENT_RATE,
+        metavar="R",
+        help=f"share of order lines bought outside the customer's segment "
+        f"(default {OFF_SEGMENT_RATE})",
+    )
     gen.set_defaults(func=_generate)
 
     data_help = "export folder (default: VELOS_DATA_DIR, else the project's seeds/)"
-    run = sub.add_parser("run", help="check, seed, build, report and load, in one Spark session")
+    run = sub.add_parser(
+        "run", help="check, seed, build, segment, report and load, in one Spark session"
+    )
     run.add_argument("--data", type=Path, metavar="DIR", help=data_help)
     run.add_argument(
         "--skip", nargs="*", default=[], metavar="STEP", help="steps to leave out (e.g. load)"
@@ -157,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check the four export files against the contract")
     check.add_argument("--data", type=Path, metavar="DIR", help=data_help)
     check.set_defaults(func=_check)
+
+    sub.add_parser(
+        "segment", help="fit the segments, classifier and forecast on the built marts (MLlib)"
+    ).set_defaults(func=_segment)
 
     sub.add_parser("report", help="write the HTML report (and PNG charts)").set_defaults(
         func=_report

@@ -1,6 +1,6 @@
 """`velos run`: the whole pipeline in one process, on one SparkSession.
 
-check -> seed -> build -> report -> load. Each step prints one line with its counts and
+check -> seed -> build -> segment -> report -> load. Each step prints one line with its counts and
 seconds. Later stages (ML, serving) slot in as further steps. The plain `dbt seed` /
 `dbt build` commands keep working on their own: this module only sequences them.
 """
@@ -32,7 +32,7 @@ MART_TABLES = (
     "marts.model_city_histogram",
     "marts.top_model_by_store",
 )
-STEPS = ("check", "seed", "build", "report", "load")
+STEPS = ("check", "seed", "build", "segment", "report", "load")
 
 
 def check_export(settings: Settings) -> Path:
@@ -134,6 +134,14 @@ def print_audit() -> None:
         console.table(frame.columns, [tuple(row) for row in rows])
 
 
+def segment(settings: Settings) -> None:
+    """The MLlib step: segments, profiles, classifier and forecast from the built marts."""
+    from velos.ml import run_segment
+
+    with console.step("segment") as info:
+        info["counts"] = str(run_segment(get_session(settings), settings, say=console.say))
+
+
 def require_passed_build(settings: Settings | None = None) -> str:
     """Refuse to publish marts that do not come from a build whose gates all passed.
 
@@ -216,6 +224,9 @@ def run(settings: Settings, *, skip: Iterable[str] = ()) -> None:
             info["counts"] = _build_summary(results)
         print_audit()
         console.say("marts: " + _describe_counts(_row_counts(MART_TABLES)))
+
+    if "segment" not in skip:
+        segment(settings)
 
     if "report" not in skip:
         with console.step("report") as info:

@@ -122,6 +122,18 @@ class Settings(BaseSettings):
     metastore_db: str = Field("metastore", validation_alias="VELOS_METASTORE_DB")
     metastore_user: str = Field("velos", validation_alias="VELOS_METASTORE_USER")
     metastore_password: SecretStr | None = Field(None, validation_alias="VELOS_METASTORE_PASSWORD")
+    # velos segment (velos/ml): the ranges of k tried by silhouette (LOW-HIGH), the seed of
+    # every fit, MLflow tracking (VELOS_MLFLOW=0 switches it off) and its store (default: SQLite
+    # under VELOS_HOME/mlflow)
+    customer_k_range: Annotated[tuple[int, int], NoDecode] = Field(
+        (2, 8), validation_alias="VELOS_SEGMENT_K_CUSTOMERS"
+    )
+    store_k_range: Annotated[tuple[int, int], NoDecode] = Field(
+        (2, 6), validation_alias="VELOS_SEGMENT_K_STORES"
+    )
+    ml_seed: int = Field(42, validation_alias="VELOS_ML_SEED")
+    mlflow_enabled: bool = Field(True, validation_alias="VELOS_MLFLOW")
+    mlflow_tracking_uri: str | None = Field(None, validation_alias="MLFLOW_TRACKING_URI")
 
     @field_validator("cassandra_hosts", mode="before")
     @classmethod
@@ -129,6 +141,17 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(host.strip() for host in value.split(",") if host.strip())
         return value
+
+    @field_validator("customer_k_range", "store_k_range", mode="before")
+    @classmethod
+    def _k_range(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "2-8"
+            first, _, last = value.partition("-")
+            value = (first.strip(), (last or first).strip())
+        low, high = (int(bound) for bound in value)
+        if not 2 <= low <= high:
+            raise ValueError("a range of cluster counts LOW-HIGH with 2 <= LOW <= HIGH, e.g. 2-8")
+        return (low, high)
 
     @field_validator(
         "home", "jars", "data_dir", "dbt_target_path", "cassandra_ssl_ca",
@@ -157,6 +180,20 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def models_dir(self) -> Path:
+        """Fitted Spark ML pipelines, one versioned folder per segment run (v0001, v0002...)."""
+        return self.home / "models"
+
+    @property
+    def mlflow_uri(self) -> str:
+        """MLflow's tracking store: MLFLOW_TRACKING_URI, else SQLite under VELOS_HOME."""
+        return self.mlflow_tracking_uri or f"sqlite:///{self.home / 'mlflow' / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifacts_dir(self) -> Path:
+        return self.home / "mlflow" / "artifacts"
 
     @property
     def log4j_file(self) -> Path:

@@ -99,6 +99,38 @@ SMALL_MARTS = {
             ('Tie Model', 'B', 'TX', 1L, 0.5D, 1L)
         as t(model, city, state, units, share_of_model_units, rank_in_model)
     """,
+    # the outputs of velos segment; int segment ids as Spark writes them (cast to bigint)
+    "customer_segments": """
+        select * from values
+            (11L, 0, 0.5D, 'v0001'), (12L, 0, 1.25D, 'v0001'), (13L, 1, 0.0D, 'v0001')
+        as t(customer_id, segment_id, distance_to_centre, model_version)
+    """,
+    "store_segments": """
+        select * from values (1L, 0, 2.5D, 'v0001'), (2L, 1, 0.75D, 'v0001')
+        as t(bikeshop_id, segment_id, distance_to_centre, model_version)
+    """,
+    "segment_profiles": """
+        select * from values
+            ('customer', 0, 'High Road (Elite Road), Carbon', 2L, 0.6667D, 9L, 'Road', 0.9D,
+             'Elite Road', 0.5D, 'Carbon', 0.8D, 'High', 0.7D, 5975.5D, 0.5D, 0.5D, 41.5D,
+             '35-44', 'v0001'),
+            ('store', 0, 'Entry mixed, Aluminum', 1L, 0.5D, 4L, 'Mountain', 0.55D, 'Trail',
+             0.3D, 'Aluminum', 0.6D, 'Entry', 0.9D, 1200.0D, cast(null as double),
+             cast(null as double), cast(null as double), cast(null as string), 'v0001')
+        as t(segment_kind, segment_id, segment_label, members, share_of_members, units,
+             dominant_category1, dominant_category1_share, dominant_category2,
+             dominant_category2_share, dominant_frame, dominant_frame_share,
+             dominant_price_tier, dominant_price_tier_share, mean_price_paid, female_share,
+             male_share, mean_age, dominant_age_band, model_version)
+    """,
+    "demand_forecast": """
+        select * from values
+            ('Trail', date'2016-01-01', 31.5D, 20.25D, 48.0D, 'v0001'),
+            ('Trail', date'2016-02-01', 35.0D, 22.5D, 54.5D, 'v0001'),
+            ('Elite Road', date'2016-01-01', 12.0D, 7.75D, 18.5D, 'v0001')
+        as t(category2, month_start_date, predicted_units, lower_units, upper_units,
+             model_version)
+    """,
 }
 
 
@@ -210,14 +242,14 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def mart_rows(spark: Any, schema: str, mart: str) -> Counter[tuple[Any, ...]]:
-    spec = select([mart])[0]
+def mart_rows(spark: Any, schema: str, table: str) -> Counter[tuple[Any, ...]]:
+    spec = select([table])[0]
     frame = spark.table(f"{schema}.{spec.mart}").select(*spec.names)
     return Counter(tuple(_norm(v) for v in row.values()) for row in frame.toArrow().to_pylist())
 
 
-def cassandra_rows(settings: Any, mart: str) -> Counter[tuple[Any, ...]]:
-    spec = select([mart])[0]
+def cassandra_rows(settings: Any, table: str) -> Counter[tuple[Any, ...]]:
+    spec = select([table])[0]
     _load_id, rows = read_current(settings, spec.table)
     return Counter(tuple(_norm(row[name]) for name in spec.names) for row in rows)
 
@@ -255,25 +287,38 @@ def test_load_equals_the_marts_and_a_second_load_changes_nothing(
         "purchases_by_gender": 4,
         "model_city_histogram": 5,
         "order_lines_by_customer": 3000,
+        "segment_by_customer": 3,
+        "customers_by_segment": 3,
+        "segment_by_store": 2,
+        "segment_profiles": 2,
+        "demand_forecast": 3,
     }
     assert set(current_load_ids(settings).values()) == {first.load_id}
     assert current_counts(settings) == {t.table: t.rows for t in first.tables}
-    expected = {spec.mart: mart_rows(spark, SMALL, spec.mart) for spec in TABLES}
+    expected = {spec.table: mart_rows(spark, SMALL, spec.table) for spec in TABLES}
     for spec in TABLES:
-        assert cassandra_rows(settings, spec.mart) == expected[spec.mart], spec.table
+        assert cassandra_rows(settings, spec.table) == expected[spec.table], spec.table
     # spot-check values that are easy to get wrong: unicode, quotes, null, negative, int->bigint
     _, stores = read_current(settings, "top_model_by_store")
     by_id = {row["bikeshop_id"]: row for row in stores}
     assert by_id[1]["bikeshop_name"] == "Vélo Ville"
     assert by_id[1]["revenue"] == decimal.Decimal("123456.78")
     assert by_id[2]["bikeshop_name"] == 'Bike "Shop"; Ltd' and by_id[2]["revenue"] is None
+    # the customers of a segment come back most typical (closest to the centre) first
+    _, members = read_current(settings, "customers_by_segment")
+    assert [row["customer_id"] for row in members if row["segment_id"] == 0] == [11, 12]
+    _, profiles = read_current(settings, "segment_profiles")
+    assert {row["segment_kind"]: row["mean_age"] for row in profiles} == {
+        "customer": 41.5,
+        "store": None,
+    }
 
     second = load_marts(spark, settings, source_schema=SMALL, keep_loads=2, progress=False)
     assert second.load_id != first.load_id
     assert [t.checksum for t in second.tables] == [t.checksum for t in first.tables]
     assert set(current_load_ids(settings).values()) == {second.load_id}
     for spec in TABLES:  # same final state, no duplicates
-        assert cassandra_rows(settings, spec.mart) == expected[spec.mart], spec.table
+        assert cassandra_rows(settings, spec.table) == expected[spec.table], spec.table
 
 
 def test_old_loads_are_cleaned_keeping_the_last_n(

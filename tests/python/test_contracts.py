@@ -21,11 +21,16 @@ MARTS_DIR = PROJECT_DIR / "models" / "marts"
 
 
 def mart_contracts() -> dict[str, dict[str, Any]]:
-    """Each mart's YAML entry, by model name."""
+    """Each mart's YAML entry, by model name, and each table velos segment writes (declared
+    as a source with its column types, tests/python/test_segment.py checks them)."""
     models: dict[str, dict[str, Any]] = {}
     for path in sorted(MARTS_DIR.glob("*.yml")):
-        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for model in document.get("models", []):
             models[model["name"]] = model
+        for source in document.get("sources", []):
+            for table in source.get("tables", []):
+                models.setdefault(table["name"], table)
     return models
 
 

@@ -214,13 +214,45 @@ def test_segments_are_visible(clean: Path) -> None:
     def mean_price(group: str) -> float:
         return units[group]["revenue"] / units[group]["units"]
 
-    assert road_share("high_end_road") > 0.85 and road_share("high_end_mountain") < 0.15
-    assert mean_price("high_end_road") > 3 * mean_price("budget_road")
+    # a quarter of the lines are off-segment (uniform over the catalogue, 45 % Road models)
+    assert road_share("high_end_road") > 0.75 and road_share("high_end_mountain") < 0.25
+    assert mean_price("high_end_road") > 2.5 * mean_price("budget_road")
     assert road_share("F") - road_share("M") > 0.12  # the by-gender marts see a difference
     women = Counter(truth[c] for c, g in gender.items() if g == "F")
     men = Counter(truth[c] for c, g in gender.items() if g == "M")
     assert women["high_end_mountain"] * 2 < men["high_end_mountain"]
     assert women["budget_road"] > 1.5 * men["budget_road"]
+
+
+def test_off_segment_rate_mixes_that_share_of_lines_from_the_whole_catalogue(
+    tmp_path: Path,
+) -> None:
+    """The rate is what it says: a share r of lines is drawn uniformly from the catalogue.
+
+    For any segment, its share of lines on Road models must then be
+    (1 - r) x (the share with r = 0) + r x (the catalogue's share of Road models).
+    """
+    shares = {}
+    for rate in (0.0, 0.25, 0.5):
+        out = tmp_path / str(rate)
+        generate(out, order_lines=60_000, truth=out / "truth.csv", off_segment_rate=rate,
+                 progress=False)  # fmt: skip
+        bikes = {row[0]: row[2] for row in read(out / "bikes.csv")[1:]}
+        truth = dict(read(out / "truth.csv")[1:])
+        lines: dict[str, Counter[str]] = defaultdict(Counter)
+        for row in read(out / "orders.csv")[1:]:
+            lines[truth[row[4]]][bikes[row[5]]] += 1
+        shares[rate] = {
+            segment: counts["Road"] / sum(counts.values()) for segment, counts in lines.items()
+        }
+    road_models = sum(category == "Road" for category in bikes.values()) / len(bikes)
+    for rate in (0.25, 0.5):
+        for segment, clean_share in shares[0.0].items():
+            expected = (1 - rate) * clean_share + rate * road_models
+            assert abs(shares[rate][segment] - expected) < 0.03, (rate, segment)
+    assert shares[0.0]["high_end_mountain"] < 0.1 and shares[0.5]["high_end_mountain"] > 0.2
+    with pytest.raises(VelosError, match="off-segment-rate"):
+        generate(tmp_path / "bad", off_segment_rate=1.5, progress=False)
 
 
 # --- scale ---------------------------------------------------------------------------------

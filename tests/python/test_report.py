@@ -133,13 +133,16 @@ def report(
 def test_report_files_are_self_contained(report: Path, spark: Any) -> None:
     text = report.read_text(encoding="utf-8")
     models = spark.table("marts.model_city_histogram").select("model").distinct().count()
+    segments = spark.catalog.tableExists("marts.segment_profiles")
     sources = re.findall(r"<img src='([^']*)'", text)
-    # gender chart + heat map + one histogram per model + the store map
-    assert len(sources) == models + 3
+    # gender chart + heat map + one histogram per model + the store map (+ silhouettes and
+    # forecast once velos segment has run)
+    charts = models + 3 + (2 if segments else 0)
+    assert len(sources) == charts
     assert all(src.startswith("data:image/png;base64,") for src in sources)
     assert not re.search(r"(src|href)=['\"]https?:", text), "the report must not need the network"
     pngs = sorted(report.parent.glob("*.png"))
-    assert len(pngs) == models + 3
+    assert len(pngs) == charts
     assert all(png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for png in pngs)
     for heading in ("units by gender", "model x city", "across cities", "Top model per store",
                     "Data quality audit", "Segments"):  # fmt: skip
@@ -148,7 +151,13 @@ def test_report_files_are_self_contained(report: Path, spark: Any) -> None:
     for table in ("audit_quality_scorecard", "audit_row_reconciliation"):
         exists = spark.catalog.tableExists(f"audit.{table}")
         assert (f"audit.{table} is not built" in text) != exists, table
-    assert "clustering" in text or "customer_segments" in text
+    if segments:  # every segment's label, and both baselines beside their models
+        for row in spark.table("marts.segment_profiles").collect():
+            assert html.escape(row["segment_label"], quote=True) in text, row["segment_label"]
+        for name in ("majority_baseline", "random_forest", "seasonal_naive", "linear_regression"):
+            assert name in text, name
+    else:
+        assert "The segments are not built: run `velos segment`" in text
 
 
 @pytest.mark.spark

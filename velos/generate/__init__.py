@@ -7,7 +7,10 @@ fixed in number; ``order_lines`` scales the orders linearly, streamed to disk.
 
 Customers belong to a latent segment (``high_end_road``, ``high_end_mountain``, ``budget_road``,
 ``budget_mixed``, ``multisport``) drawn from their gender, age and home store's profile; the
-segment drives what they buy. ``truth`` writes ``customer_id,segment``.
+segment drives what they buy, except for a share ``off_segment_rate`` of order lines (default
+0.25, so about a quarter of the units) whose model is drawn uniformly from the whole catalogue:
+customers buy outside their segment, and a clustering must see through it. ``truth`` writes
+``customer_id,segment``.
 
 Defect catalogue of ``dirty=True``
 ----------------------------------
@@ -75,6 +78,7 @@ from velos.errors import VelosError
 from velos.generate import dirty as dirty_
 from velos.generate.catalogue import build_bikes, build_shops
 from velos.generate.model import (
+    OFF_SEGMENT_RATE,
     SEGMENTS,
     Customer,
     build_customers,
@@ -129,16 +133,20 @@ def generate(
     dirty: bool = False,
     manifest: Path | None = None,
     progress: bool = True,
+    off_segment_rate: float = OFF_SEGMENT_RATE,
 ) -> dict[str, int]:
     """Write the four export files into ``out`` and return the data-row count of each file.
 
     ``truth`` (optional) receives ``customer_id,segment``. With ``dirty`` the defect catalogue
     of this module is injected and a manifest JSON is written to ``manifest`` (default
-    ``out/manifest.json``). ``progress`` prints one line per file (rows, seconds) to stderr.
+    ``out/manifest.json``). ``off_segment_rate`` is the share of order lines bought outside
+    the customer's segment (0..1). ``progress`` prints one line per file (rows, seconds) to stderr.
     Raises VelosError for an impossible request (too few lines, unwritable folder).
     """
     if order_lines < 1:
         raise VelosError(f"--order-lines must be at least 1 (got {order_lines}).")
+    if not 0.0 <= off_segment_rate <= 1.0:
+        raise VelosError(f"--off-segment-rate must be between 0 and 1 (got {off_segment_rate}).")
     if dirty and order_lines < dirty_.MIN_DIRTY_ORDER_LINES:
         raise VelosError(
             f"--dirty needs at least {dirty_.MIN_DIRTY_ORDER_LINES} order lines "
@@ -192,7 +200,7 @@ def generate(
         if name == "orders.csv":
             order_rng = random.Random(f"{seed}:orders")
             rows: Iterable[Sequence[object]] = iter_order_lines(
-                order_rng, order_lines, customers, bikes
+                order_rng, order_lines, customers, bikes, off_segment_rate
             )
             n_rows = order_lines
         else:

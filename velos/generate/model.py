@@ -37,6 +37,10 @@ LAST_ORDER_DATE = date(2015, 12, 31)
 # Ages are computed at this fixed date (never "today"), so the output does not depend on time.
 AGE_REFERENCE_DATE = date(2015, 12, 31)
 FIRST_SIGNUP_DATE = date(2010, 1, 1)
+# Share of order lines (and so of units: the quantity does not depend on the model) whose model
+# is drawn uniformly from the whole catalogue instead of from the segment's preferences. Real
+# customers buy outside their segment; without this noise any clustering looks perfect.
+OFF_SEGMENT_RATE = 0.25
 
 # Segment score offsets (log-odds), in SEGMENTS order.
 _BASE = (0.0, 0.0, 0.0, 0.3, -0.7)
@@ -171,9 +175,16 @@ def order_days() -> list[date]:
 
 
 def iter_order_lines(
-    rng: random.Random, n_lines: int, customers: list[Customer], bikes: list[Bike]
+    rng: random.Random,
+    n_lines: int,
+    customers: list[Customer],
+    bikes: list[Bike],
+    off_segment_rate: float = OFF_SEGMENT_RATE,
 ) -> Iterator[tuple[int, int, str, int, int, int]]:
     """Yield exactly ``n_lines`` (order_id, order_line, date, customer_id, product_id, quantity).
+
+    Each line's model comes from the customer's segment preferences, except for a share
+    ``off_segment_rate`` of lines, whose model is any of the catalogue with equal chance.
 
     Orders come in date order. The day of an order is placed by the share of lines already
     emitted, against the cumulative seasonal weight of the days, so the volume per day follows
@@ -202,6 +213,12 @@ def iter_order_lines(
     lines_cum = list(accumulate(_LINES_WEIGHTS))
     total_weight = day_cum[-1]
     random_ = rng.random
+    n_bikes = len(bikes)
+
+    def draw_model(cum: list[float]) -> int:
+        if random_() < off_segment_rate:
+            return int(random_() * n_bikes)
+        return bisect_right(cum, random_() * cum[-1])
 
     emitted = 0
     order_id = 0
@@ -213,12 +230,11 @@ def iter_order_lines(
         label = day_labels[day]
         customer_id = 1 + int(random_() * eligible[day])
         cum = segment_cum[segment_of[customer_id]]
-        top = cum[-1]
         taken: set[int] = set()
         for line in range(1, size + 1):
-            index = bisect_right(cum, random_() * top)
+            index = draw_model(cum)
             while index in taken:  # distinct models within an order
-                index = bisect_right(cum, random_() * top)
+                index = draw_model(cum)
             taken.add(index)
             quantity = bisect_right(quantity_cum, random_() * quantity_cum[-1]) + 1
             yield order_id, line, label, customer_id, bike_ids[index], quantity

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 REPORT_FILE = "index.html"
 _OWN_PNG = re.compile(
-    r"^(units_by_gender|model_city_heatmap|top_model_map|histogram_\d{3}_.*)\.png$"
+    r"^(units_by_gender|model_city_heatmap|top_model_map|segment_silhouettes|demand_forecast"
+    r"|histogram_\d{3}_.*)\.png$"
 )
 
 
@@ -110,7 +111,66 @@ def build_charts(data: ReportData) -> dict[str, Any]:
         if store_map is not None
         else None
     )
+    segments = data.segments
+    rendered["segments"] = (
+        None
+        if segments is None
+        else (
+            page.Chart(
+                "segment_silhouettes.png",
+                _png(charts.silhouette_chart(segments["k_scores"])),
+                "Silhouette per k",
+                "Each k tried by velos segment with its silhouette (marts.segment_k_scores).",
+            ),
+            page.Chart(
+                "demand_forecast.png",
+                _png(
+                    charts.forecast_chart(segments["forecast_holdout"], segments["demand_forecast"])
+                ),
+                "Demand forecast against actuals",
+                "Units per month over every category2: the held-out year with the regression "
+                "and seasonal-naive predictions (marts.forecast_holdout), then the forecast "
+                "(marts.demand_forecast).",
+            ),
+        )
+    )
     return rendered
+
+
+PROFILE_COLUMNS = (
+    "segment_kind", "segment_id", "segment_label", "members", "share_of_members",
+    "dominant_category1", "dominant_category1_share", "dominant_category2",
+    "dominant_category2_share", "dominant_frame", "dominant_price_tier", "mean_price_paid",
+    "female_share", "mean_age", "dominant_age_band",
+)  # fmt: skip
+
+
+def segments_html(data: ReportData, rendered: dict[str, Any]) -> str:
+    """The segments section: profiles, silhouettes, classifier and forecast, or a note."""
+    segments = data.segments
+    if segments is None or rendered["segments"] is None:
+        return page.note(
+            "The segments are not built: run `velos segment` (a step of `velos run`); this "
+            "section fills in once marts.segment_profiles and the other outputs exist."
+        )
+    silhouettes, forecast = rendered["segments"]
+    return (
+        "<h3>Segment profiles <small>(marts.segment_profiles)</small></h3>"
+        "<p>Size, purchase mix and label of each customer and store segment. The label is "
+        "derived from the profile: &lt;top price tier&gt; &lt;category1 with at least 60 % of "
+        "the units, else mixed&gt; (&lt;category2 when it has at least 40 %&gt;), "
+        "&lt;top frame&gt;.</p>"
+        + page.table(segments["profiles"], PROFILE_COLUMNS)
+        + page.image(silhouettes)
+        + "<h3>Segment classifier <small>(marts.classifier_metrics)</small></h3>"
+        "<p>A customer's segment predicted from what is known at the first purchase, scored "
+        "on the latest 20 % of customers by first order date, beside always predicting the "
+        "most frequent segment.</p>"
+        + page.table(segments["classifier"])
+        + "<h3>Demand forecast <small>(marts.forecast_metrics)</small></h3>"
+        + page.table(segments["forecast_metrics"])
+        + page.image(forecast)
+    )
 
 
 def render_html(data: ReportData, rendered: dict[str, Any]) -> str:
@@ -167,14 +227,6 @@ def render_html(data: ReportData, rendered: dict[str, Any]) -> str:
             if rows is not None
             else page.note(f"audit.{name} is not built: run the audit models (`velos run`).")
         )
-    segments_html = (
-        page.note(
-            "The clustering (customer and store segments) arrives in a later release; this "
-            "section fills in once marts.customer_segments exists."
-        )
-        if data.segments is None
-        else "<p>Customers per segment (marts.customer_segments).</p>" + page.table(data.segments)
-    )
     sections = [
         (
             "summary",
@@ -192,7 +244,7 @@ def render_html(data: ReportData, rendered: dict[str, Any]) -> str:
         ),
         ("stores", "4. Top model per store", top_html),
         ("audit", "Data quality audit", audit_html),
-        ("segments", "Segments", segments_html),
+        ("segments", "Segments", segments_html(data, rendered)),
     ]
     subtitle = (
         f"Orders from {page.format_value(totals['first_order_date'])} to "
@@ -217,6 +269,8 @@ def write_report(spark: SparkSession, settings: Settings) -> Path:
     charts_to_write += [chart for _, chart in rendered["histograms"]]
     if rendered["map"] is not None:
         charts_to_write.append(rendered["map"])
+    if rendered["segments"] is not None:
+        charts_to_write.extend(rendered["segments"])
     for chart in charts_to_write:
         (out_dir / chart.file_name).write_bytes(chart.png)
     report = out_dir / REPORT_FILE

@@ -181,3 +181,61 @@ def store_map_chart(top_model_by_store: list[Row], bikeshops: list[Row]) -> Figu
     axes.grid(True, linewidth=0.3)
     axes.margins(x=0.12, y=0.08)
     return figure
+
+
+def silhouette_chart(k_scores: list[Row]) -> Figure:
+    """Silhouette of every k tried, one line per kind (customers, stores); chosen k marked."""
+    figure = Figure(figsize=(8, 3.8), layout="constrained")
+    axes = figure.add_subplot()
+    for kind, colour in (("customer", "#0072b2"), ("store", "#d55e00")):
+        rows = sorted((row for row in k_scores if row["segment_kind"] == kind),
+                      key=lambda row: int(row["k"]))  # fmt: skip
+        if not rows:
+            continue
+        axes.plot([int(r["k"]) for r in rows], [float(r["silhouette"]) for r in rows],
+                  marker="o", color=colour, label=f"{kind}s")  # fmt: skip
+        for row in rows:
+            if row["is_chosen"]:
+                axes.scatter(int(row["k"]), float(row["silhouette"]), s=160, facecolors="none",
+                             edgecolors=colour, linewidths=2)  # fmt: skip
+    axes.set_xlabel("k (number of segments)")
+    axes.set_ylabel("silhouette (higher is better)")
+    axes.set_title("Silhouette per k; the circled k is the one kept")
+    axes.legend(frameon=False)
+    axes.grid(True, linewidth=0.3)
+    return figure
+
+
+def forecast_chart(holdout: list[Row], forecast: list[Row]) -> Figure:
+    """Units per month, all category2 together: actuals and both predictions on the holdout,
+    then the forecast with its interval."""
+
+    def monthly(rows: list[Row], column: str) -> tuple[list[Any], list[float]]:
+        totals: dict[Any, float] = defaultdict(float)
+        for row in rows:
+            totals[row["month_start_date"]] += float(row[column])
+        months = sorted(totals)
+        return months, [totals[month] for month in months]
+
+    figure = Figure(figsize=(10, 4.2), layout="constrained")
+    axes = figure.add_subplot()
+    styles: tuple[tuple[list[Row], str, dict[str, Any], str], ...] = (
+        (holdout, "actual_units", dict(color="black", marker="o"), "actual"),
+        (holdout, "predicted_units", dict(color="#0072b2", marker="s"), "regression"),
+        (holdout, "seasonal_naive_units", dict(color="#999999", linestyle="--"),
+         "seasonal-naive (same month last year)"),
+        (forecast, "predicted_units", dict(color="#009e73", marker="^"), "forecast"),
+    )  # fmt: skip
+    for rows, column, style, label in styles:
+        months, values = monthly(rows, column)
+        axes.plot(months, values, label=label, **style)
+    months, lower = monthly(forecast, "lower_units")
+    _, upper = monthly(forecast, "upper_units")
+    axes.fill_between(months, lower, upper, color="#009e73", alpha=0.15,
+                      label="forecast interval (sum of the categories' bounds)")  # fmt: skip
+    axes.set_ylabel("units per month (all category2)")
+    axes.set_title("Demand forecast: the 12 held-out months, then the months ahead")
+    axes.legend(frameon=False, fontsize=8)
+    axes.grid(True, linewidth=0.3)
+    figure.autofmt_xdate()
+    return figure

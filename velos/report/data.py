@@ -24,7 +24,15 @@ MARTS = (
     "dim_bikeshops",
 )
 AUDIT_TABLES = ("audit_quality_scorecard", "audit_row_reconciliation")
-SEGMENTS_TABLE = "marts.customer_segments"
+# written by velos segment (velos/ml); the section is empty until they exist
+SEGMENT_TABLES = {
+    "profiles": "select * from marts.segment_profiles order by segment_kind, segment_id",
+    "k_scores": "select * from marts.segment_k_scores order by segment_kind, k",
+    "classifier": "select * from marts.classifier_metrics order by macro_f1 desc",
+    "forecast_metrics": "select * from marts.forecast_metrics order by mape",
+    "forecast_holdout": "select * from marts.forecast_holdout order by month_start_date, category2",
+    "demand_forecast": "select * from marts.demand_forecast order by month_start_date, category2",
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class ReportData:
     marts: dict[str, list[Row]]
     totals: Row
     audit: dict[str, list[Row] | None]
-    segments: list[Row] | None
+    segments: dict[str, list[Row]] | None
 
 
 def _rows(spark: SparkSession, sql: str) -> list[Row]:
@@ -76,19 +84,12 @@ def read_report_data(spark: SparkSession) -> ReportData:
         else None
         for name in AUDIT_TABLES
     }
-    segments = _read_segments(spark) if _exists(spark, SEGMENTS_TABLE) else None
-    return ReportData(marts=marts, totals=totals, audit=audit, segments=segments)
+    return ReportData(marts=marts, totals=totals, audit=audit, segments=_read_segments(spark))
 
 
-def _read_segments(spark: SparkSession) -> list[Row]:
-    """Customers per segment, from the clustering's output (column names vary by version)."""
-    columns = spark.table(SEGMENTS_TABLE).columns
-    candidates = ("segment", "segment_name", "segment_id")
-    segment_column = next((name for name in candidates if name in columns), None)
-    if segment_column is None:
-        return [{"note": f"{SEGMENTS_TABLE} has no segment column (columns: {columns})"}]
-    return _rows(
-        spark,
-        f"select `{segment_column}` as segment, count(*) as customers from {SEGMENTS_TABLE} "
-        f"group by `{segment_column}` order by `{segment_column}`",
-    )
+def _read_segments(spark: SparkSession) -> dict[str, list[Row]] | None:
+    """The outputs of velos segment, or None until every one of them is written."""
+    tables = [sql.split(" from ")[1].split()[0] for sql in SEGMENT_TABLES.values()]
+    if not all(_exists(spark, table) for table in tables):
+        return None
+    return {name: _rows(spark, sql) for name, sql in SEGMENT_TABLES.items()}

@@ -1,7 +1,8 @@
 {#
     The answer tables add up to the fact table: total units of purchases_by_gender,
-    purchases_by_city and model_city_histogram = sum(quantity) in fct_order_lines, and the
-    revenue of the first two = sum(total_amount). Returns one row per mart that disagrees.
+    purchases_by_city, model_city_histogram and of the ML features (customer_features,
+    store_model_mix, category_monthly_units) = sum(quantity) in fct_order_lines, and their
+    revenue (where they carry one) = sum(total_amount). Returns one row per mart that disagrees.
 #}
 with
 
@@ -38,6 +39,30 @@ mart_totals as (
         sum(units) as units,
         null as revenue
     from {{ ref('model_city_histogram') }}
+
+    union all
+
+    select
+        'customer_features' as mart,
+        sum(units) as units,
+        cast(sum(total_spend) as decimal(18, 2)) as revenue
+    from {{ ref('customer_features') }}
+
+    union all
+
+    select
+        'store_model_mix' as mart,
+        sum(units) as units,
+        cast(sum(revenue) as decimal(18, 2)) as revenue
+    from {{ ref('store_model_mix') }}
+
+    union all
+
+    select
+        'category_monthly_units' as mart,
+        sum(units) as units,
+        null as revenue
+    from {{ ref('category_monthly_units') }}
 
 )
 

@@ -1,6 +1,7 @@
 {#
-    Shares add up to 1 within rounding (1e-9): per city in purchases_by_city and per model in
-    model_city_histogram. Returns each group whose shares do not.
+    Shares add up to 1 within rounding (1e-9): per city in purchases_by_city, per model in
+    model_city_histogram, per store in store_model_mix, and per customer in each purchase-mix
+    map of customer_features. Returns each group whose shares do not.
 #}
 with
 
@@ -28,11 +29,40 @@ model_shares as (
 
 ),
 
+store_shares as (
+
+    select
+        'store_model_mix' as mart,
+        cast(bikeshop_id as string) as share_group,
+        sum(share_of_store_units) as share_total
+    from {{ ref('store_model_mix') }}
+    group by bikeshop_id
+
+),
+
+customer_mix_shares as (
+
+    {% for mix in ['category1_shares', 'category2_shares', 'frame_shares', 'price_tier_shares'] %}
+        select
+            'customer_features.{{ mix }}' as mart,
+            cast(customer_id as string) as share_group,
+            aggregate(map_values({{ mix }}), cast(0 as double), (total, share) -> total + share)
+                as share_total
+        from {{ ref('customer_features') }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
 all_shares as (
 
     select * from city_shares
     union all
     select * from model_shares
+    union all
+    select * from store_shares
+    union all
+    select * from customer_mix_shares
 
 )
 

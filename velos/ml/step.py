@@ -1,0 +1,206 @@
+"""The segment step: read the feature tables, fit, score, then write every output table.
+
+Everything is computed before the first table is written, so a failure (too few customers, an
+empty mart...) leaves the previous outputs in place. The fitted pipelines are saved under
+``VELOS_HOME/models/vNNNN/`` (a new version per run) and, unless tracking is off, logged to
+MLflow with the run's parameters and metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from velos.ml import classify, cluster, features, profiles, tracking
+from velos.ml.forecast import ForecastScore, forecast
+from velos.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+OUTPUT_TABLES = (
+    "customer_segments",
+    "store_segments",
+    "segment_profiles",
+    "segment_k_scores",
+    "classifier_metrics",
+    "forecast_metrics",
+    "forecast_holdout",
+    "demand_forecast",
+)
+
+
+@dataclass(frozen=True)
+class SegmentReport:
+    """What one segment run produced, for the step's summary line."""
+
+    model_version: str
+    customers: int
+    customer_k: int
+    customer_silhouette: float
+    stores: int
+    store_k: int
+    store_silhouette: float
+    classifier: classify.ClassifierScore
+    classifier_baseline: classify.ClassifierScore
+    forecast: ForecastScore
+    forecast_baseline: ForecastScore
+    mlflow_run_id: str | None
+
+    def __str__(self) -> str:
+        return (
+            f"{self.customers:,} customers in {self.customer_k} segments (silhouette "
+            f"{self.customer_silhouette:.3f}), {self.stores} stores in {self.store_k} "
+            f"(silhouette {self.store_silhouette:.3f}); classifier macro F1 "
+            f"{self.classifier.macro_f1:.3f} vs majority {self.classifier_baseline.macro_f1:.3f}; "
+            f"forecast MAPE {self.forecast.mape:.3f} vs seasonal-naive "
+            f"{self.forecast_baseline.mape:.3f}; model {self.model_version}"
+            + (f", MLflow run {self.mlflow_run_id}" if self.mlflow_run_id else "")
+        )
+
+
+def next_model_version(models_dir: Path) -> str:
+    """v0001 for the first run, then one more than the highest version folder present."""
+    numbers = [
+        int(match.group(1))
+        for path in models_dir.glob("v*")
+        if (match := re.fullmatch(r"v(\d+)", path.name))
+    ]
+    return f"v{max(numbers, default=0) + 1:04d}"
+
+
+def _write(frame: DataFrame, table: str) -> None:
+    (
+        frame.write.format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .saveAsTable(table)
+    )
+
+
+def run_segment(
+    spark: SparkSession,
+    settings: Settings,
+    *,
+    schema: str = "marts",
+    say: Callable[[str], None] = print,
+) -> SegmentReport:
+    """Fit the segments, the classifier and the forecast on ``schema``'s feature tables and
+    write the outputs into ``schema``. ``say`` receives one line per k tried."""
+    from pyspark.sql import functions as F
+
+    customer_table = features.read_table(spark, schema, "customer_features")
+    store_table = features.read_table(spark, schema, "store_model_mix")
+    monthly_table = features.read_table(spark, schema, "category_monthly_units")
+    version = next_model_version(settings.models_dir)
+    seed = settings.ml_seed
+
+    with tracking.tracked_run(settings, version) as tracker:
+        fits = {}
+        for kind, frame, k_range, setting in (
+            ("customer", features.customer_feature_frame(customer_table),
+             settings.customer_k_range, "VELOS_SEGMENT_K_CUSTOMERS"),
+            ("store", features.store_feature_frame(store_table),
+             settings.store_k_range, "VELOS_SEGMENT_K_STORES"),
+        ):  # fmt: skip
+            count = frame.frame.count()
+            ks = cluster.check_k_range(count, k_range, kind, setting)
+
+            def log_k(score: cluster.KScore, kind: str = kind) -> None:
+                say(f"segment: {kind}s k={score.k} silhouette {score.silhouette:.4f} "
+                    f"({score.seconds:.1f} s)")  # fmt: skip
+                tracker.metrics({f"{kind}_silhouette": score.silhouette}, step=score.k)
+
+            fit = cluster.fit_segments(frame, ks, seed, on_k=log_k)
+            fits[kind] = (fit, count, len(frame.feature_columns))
+
+        customer_fit, customers, customer_features_n = fits["customer"]
+        store_fit, stores, store_features_n = fits["store"]
+        customer_segments = customer_fit.assignments.withColumn("model_version", F.lit(version))
+        store_segments = store_fit.assignments.withColumn("model_version", F.lit(version))
+        profile_rows = profiles.customer_profiles(
+            customer_table, customer_fit.assignments, version
+        ) + profiles.store_profiles(store_table, store_fit.assignments, customer_table, version)
+        k_scores = spark.createDataFrame(
+            [(kind, score.k, score.silhouette, score.k == fit.k, version)
+             for kind, (fit, _, _) in fits.items() for score in fit.scores],
+            "segment_kind string, k int, silhouette double, is_chosen boolean, "
+            "model_version string",
+        )  # fmt: skip
+        classifier, baseline = classify.fit_and_score(
+            customer_table, customer_fit.assignments, seed
+        )
+        classifier_metrics = spark.createDataFrame(
+            [(score.model, score.accuracy, score.macro_f1, score.train_customers,
+              score.test_customers, version) for score in (classifier, baseline)],
+            "model string, accuracy double, macro_f1 double, train_customers bigint, "
+            "test_customers bigint, model_version string",
+        )  # fmt: skip
+        demand = forecast(monthly_table)
+        forecast_metrics = spark.createDataFrame(
+            [(score.model, score.mape, score.rmse, score.holdout_months,
+              score.first_holdout_month, version) for score in demand.scores],
+            "model string, mape double, rmse double, holdout_months int, "
+            "first_holdout_month_date date, model_version string",
+        )  # fmt: skip
+
+        # every output is computed: save the models, then publish the tables
+        folder = settings.models_dir / version
+        customer_fit.model.save(str(folder / "customer_segments"))
+        store_fit.model.save(str(folder / "store_segments"))
+        demand.model.save(str(folder / "demand_forecast"))
+        params = {
+            "seed": seed,
+            "customer_k_range": "-".join(map(str, settings.customer_k_range)),
+            "store_k_range": "-".join(map(str, settings.store_k_range)),
+            "customer_k": customer_fit.k,
+            "store_k": store_fit.k,
+            "customer_features": customer_features_n,
+            "store_features": store_features_n,
+            "customers": customers,
+            "stores": stores,
+        }
+        metrics = {
+            "customer_silhouette_chosen": customer_fit.silhouette,
+            "store_silhouette_chosen": store_fit.silhouette,
+            "classifier_accuracy": classifier.accuracy,
+            "classifier_macro_f1": classifier.macro_f1,
+            "baseline_accuracy": baseline.accuracy,
+            "baseline_macro_f1": baseline.macro_f1,
+            "forecast_mape": demand.scores[0].mape,
+            "forecast_rmse": demand.scores[0].rmse,
+            "seasonal_naive_mape": demand.scores[1].mape,
+            "seasonal_naive_rmse": demand.scores[1].rmse,
+        }
+        (folder / "run.json").write_text(
+            json.dumps({"version": version, "params": params, "metrics": metrics}, indent=2) + "\n",
+            encoding="utf-8",
+        )
+        tracker.params(params)
+        tracker.metrics(metrics)
+        tracker.artifacts(folder, "model")
+
+        outputs = {
+            "customer_segments": customer_segments,
+            "store_segments": store_segments,
+            "segment_profiles": profiles.profiles_frame(spark, profile_rows),
+            "segment_k_scores": k_scores,
+            "classifier_metrics": classifier_metrics,
+            "forecast_metrics": forecast_metrics,
+            "forecast_holdout": demand.holdout.withColumn("model_version", F.lit(version)),
+            "demand_forecast": demand.forecast.withColumn("model_version", F.lit(version)),
+        }
+        for name in OUTPUT_TABLES:
+            _write(outputs[name], f"{schema}.{name}")
+        customer_fit.assignments.unpersist()
+        store_fit.assignments.unpersist()
+
+        return SegmentReport(
+            version, customers, customer_fit.k, customer_fit.silhouette, stores, store_fit.k,
+            store_fit.silhouette, classifier, baseline, demand.scores[0], demand.scores[1],
+            tracker.run_id,
+        )  # fmt: skip
