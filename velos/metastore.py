@@ -41,6 +41,13 @@ def uses_postgres(settings: Settings) -> bool:
         raise VelosError(
             f"VELOS_METASTORE={settings.metastore!r}: use derby (embedded, the default) or postgres"
         )
+    if settings.metastore == "derby" and ":" in str(settings.home):
+        # Derby creates a database under such a path, then cannot open it again (XJ040)
+        raise VelosError(
+            f"VELOS_HOME={settings.home} holds a ':', and the embedded Derby metastore cannot "
+            "reopen a catalog under such a path. Choose a VELOS_HOME without ':', or set "
+            "VELOS_METASTORE=postgres."
+        )
     return settings.metastore == "postgres"
 
 

@@ -46,8 +46,8 @@
                     ~ "', not by commas. Re-export the file as comma-separated." ~ hint) }}
             {%- endif -%}
         {%- endfor -%}
-        {%- for column in actual
-              if actual.count(column) > 1 and actual.index(column) == loop.index0 -%}
+        {#- the first repeated name is reported: the error stops the loop -#}
+        {%- for column in actual if actual.count(column) > 1 -%}
             {{ exceptions.raise_compiler_error(
                 file_name ~ ", line 1: the column '" ~ (column or '(unnamed)') ~ "' appears "
                 ~ actual.count(column) ~ " times in the header. Expected '" ~ expected_header

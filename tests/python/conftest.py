@@ -149,10 +149,6 @@ KNOWN_BROKEN = {
     "test_thrift.py::test_every_mart_through": "thrift_build fixture fails after the merge",
     "test_thrift.py::test_mart_types": "thrift_build fixture fails after the merge",
     "test_thrift.py::test_reads_stay_whole": "thrift_build fixture fails after the merge",
-    "test_real_files.py::test_duplicated_column": "seed materialization: 'loop' is undefined",
-    "test_real_files.py::test_odd_paths": "odd VELOS_HOME/--data paths still fail",
-    "test_report.py::test_report_page_escapes": "expects 'clustering not built'; segments exist",
-    "test_marts.py::test_docs_manifest_has": "expected exposures miss the segments report",
 }
 
 

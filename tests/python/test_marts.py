@@ -320,7 +320,7 @@ def test_docs_manifest_has_the_exposures_and_the_lineage(docs_site: Path) -> Non
     exposures = {node["name"]: node for node in manifest["exposures"].values()}
     assert set(exposures) == {
         "powerbi_sales_dashboard", "powerbi_clientele_dashboard", "cassandra_loader",
-        "customer_clustering",
+        "customer_clustering", "segments_report", "segments_cassandra",
     }  # fmt: skip
     for exposure in exposures.values():
         assert exposure["depends_on"]["nodes"], exposure["name"]

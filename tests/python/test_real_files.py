@@ -236,18 +236,42 @@ def test_odd_paths_for_the_data_and_velos_home(small: Path, tmp_path: Path) -> N
     """A process of its own: its VELOS_HOME is a new Derby metastore and warehouse."""
     data = tmp_path / "Exports [1]: `Q1` 2014"
     shutil.copytree(small, data)
-    home = tmp_path / "velos home [1]: `x`"
+    home = tmp_path / "velos home [1] `x`"
     environment = {**os.environ, "VELOS_HOME": str(home)}
-    completed = subprocess.run(
-        [sys.executable, "-m", "velos.cli", "run", "--data", str(data), "--skip", "build",
-         "report", "load"],
-        capture_output=True, text=True, timeout=900, check=False, env=environment,
-    )  # fmt: skip
+
+    def velos_run(*skip: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "velos.cli", "run", "--data", str(data), "--skip", *skip],
+            capture_output=True, text=True, timeout=900, check=False, env=environment,
+        )  # fmt: skip
+
+    completed = velos_run("build", "segment", "report", "load")
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert (
         "seed     bikes 100, bikeshops 30, orders 200, customers 3,000 raw rows" in completed.stdout
     )
+    assert "Usage: hadoop fs" not in completed.stderr
+    # a second run opens the metastore the first one created (Derby and a colon in the path)
+    again = velos_run("seed", "build", "segment", "report", "load")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "4 files in" in again.stdout
     assert (home / "metastore_db").is_dir() and (home / "warehouse" / "raw.db" / "bikes").is_dir()
     assert not any(
         name.startswith("metastore_db") for name in os.listdir(Path.cwd()) if name != ".velos"
     )
+
+
+def test_a_colon_in_velos_home_is_refused_before_derby_starts(tmp_path: Path) -> None:
+    from velos import metastore
+
+    home = tmp_path / "velos: home"
+    with pytest.raises(VelosError) as raised:
+        metastore.uses_postgres(settings.load(VELOS_HOME=home, VELOS_METASTORE="derby"))
+    assert str(raised.value) == (
+        f"VELOS_HOME={home} holds a ':', and the embedded Derby metastore cannot reopen a "
+        "catalog under such a path. Choose a VELOS_HOME without ':', or set "
+        "VELOS_METASTORE=postgres."
+    )
+    assert not home.exists()
+    postgres = settings.load(VELOS_HOME=home, VELOS_METASTORE="postgres")
+    assert metastore.uses_postgres(postgres) is True

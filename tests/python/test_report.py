@@ -252,7 +252,7 @@ def test_report_page_escapes_text_and_says_what_is_not_built() -> None:
     assert nasty not in text and html.escape(nasty) in text
     assert "audit.audit_quality_scorecard is not built" in text
     assert "audit.audit_row_reconciliation is not built" in text
-    assert "clustering" in text
+    assert "The segments are not built: run `velos segment`" in text
     assert rendered["map"] is None and "No store has coordinates" in text
     assert len(rendered["histograms"]) == 1
 
