@@ -1,15 +1,15 @@
 {#-
     The write-audit-publish barrier. Every mart depends on this view, and the view on the audit
-    tables whose tests are the gates (tag gate: the reconciliation, the rejected share per file,
-    the scorecard thresholds). When a gate fails, `dbt build` skips this view and so every mart:
-    readers keep the marts of the last build that passed, while the audit tables show the
-    failing input. One row per file: its rejected share against the bound and the as_of date.
+    tables whose tests are the gates (tag gate: the reconciliation, the rejected share per file
+    in audit_rejected_share, the scorecard thresholds). When a gate fails, `dbt build` skips
+    this view and so every mart: readers keep the marts of the last build that passed, while
+    the audit tables show the failing input. One row per file: its rejected share against the bound and the as_of date.
 -#}
 
 with
 
-reconciliation as (
-    select * from {{ ref('audit_row_reconciliation') }}
+rejected_share as (
+    select * from {{ ref('audit_rejected_share') }}
 ),
 
 scorecard as (
@@ -23,12 +23,12 @@ failing_dimensions as (
 
 final as (
     select
-        reconciliation.source_file,
-        reconciliation.rejected_pct,
-        reconciliation.max_rejected_pct,
+        rejected_share.source_file,
+        rejected_share.rejected_pct,
+        rejected_share.max_rejected_pct,
         failing_dimensions.failing_checks as scorecard_failing_checks,
-        reconciliation.as_of
-    from reconciliation
+        rejected_share.as_of
+    from rejected_share
     cross join failing_dimensions
 )
 

@@ -141,9 +141,6 @@ def build_export(spark: Any) -> Callable[[Path], float]:
 # (see the closing note of that session). Each is a real defect still to fix, not a pass: they
 # stay visible as xfail in every run, and a fix removes its line here.
 KNOWN_BROKEN = {
-    "test_audit.py::test_dirty_": "first build on a fresh warehouse: audit.audit_builds not found",
-    "test_audit.py::test_rejected_share_gate_per_file": "audit.audit_builds not found",
-    "test_gates.py::test_failing_gates_keep_the_marts": "audit.audit_builds not found",
     "test_thrift.py::test_status_says": "thrift_build fixture fails after the merge",
     "test_thrift.py::test_ansi_off": "thrift_build fixture fails after the merge",
     "test_thrift.py::test_every_mart_through": "thrift_build fixture fails after the merge",

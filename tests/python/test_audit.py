@@ -48,7 +48,7 @@ AUDIT_TABLES = (
     "audit.audit_quality_scorecard",
 )
 SCORECARD_TEST = "audit_quality_scorecard_no_dimension_under_threshold"
-REJECTED_SHARE_TEST = "audit_row_reconciliation_rejected_share_within_bound"
+REJECTED_SHARE_TEST = "audit_rejected_share_within_bound"
 
 
 # -- helpers ---------------------------------------------------------------------------------
