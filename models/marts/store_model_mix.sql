@@ -6,41 +6,9 @@
 #}
 with
 
-order_lines as (
+store_bike_sales as (
 
-    select * from {{ ref('fct_order_lines') }}
-
-),
-
-bikes as (
-
-    select * from {{ ref('dim_bikes') }}
-
-),
-
-store_model_units as (
-
-    select
-        order_lines.bikeshop_id,
-        bikes.bike_id,
-        bikes.model,
-        bikes.category1,
-        bikes.category2,
-        bikes.frame,
-        bikes.price_tier,
-        sum(order_lines.quantity) as units,
-        {{ velos_revenue('order_lines.total_amount') }} as revenue
-    from order_lines
-    inner join bikes
-        on order_lines.bike_id = bikes.bike_id
-    group by
-        order_lines.bikeshop_id,
-        bikes.bike_id,
-        bikes.model,
-        bikes.category1,
-        bikes.category2,
-        bikes.frame,
-        bikes.price_tier
+    select * from {{ ref('int_store_bike_sales') }}
 
 ),
 
@@ -57,7 +25,7 @@ final as (
         units,
         revenue,
         {{ velos_share('units', ['bikeshop_id']) }} as share_of_store_units
-    from store_model_units
+    from store_bike_sales
 
 )
 

@@ -1,14 +1,8 @@
 with
 
-order_lines as (
+store_bike_sales as (
 
-    select * from {{ ref('fct_order_lines') }}
-
-),
-
-bikes as (
-
-    select * from {{ ref('dim_bikes') }}
+    select * from {{ ref('int_store_bike_sales') }}
 
 ),
 
@@ -20,17 +14,16 @@ bikeshops as (
 
 store_model_sales as (
 
+    {# one model may be sold as several bikes (e.g. two prices): the answer is per model #}
     select
-        order_lines.bikeshop_id,
-        bikes.model,
-        sum(order_lines.quantity) as units,
-        {{ velos_revenue('order_lines.total_amount') }} as revenue
-    from order_lines
-    inner join bikes
-        on order_lines.bike_id = bikes.bike_id
+        bikeshop_id,
+        model,
+        sum(units) as units,
+        {{ velos_revenue('revenue') }} as revenue
+    from store_bike_sales
     group by
-        order_lines.bikeshop_id,
-        bikes.model
+        bikeshop_id,
+        model
 
 ),
 
