@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import decimal
 import logging
+import secrets
 import threading
 import time
 import uuid
@@ -548,8 +549,9 @@ def test_names_with_markup_quotes_and_accents_are_loaded_as_written(node: Any, s
 
 
 # -- the secured node ------------------------------------------------------------------------
-SECRET = "Not-The-Password-42"
-PROJECT_ROLE, PROJECT_PASSWORD = "velos_project", "project-pass-1"
+# made per run, so no password is written in the tests: a wrong one, and the two roles' own
+SECRET, NOBODY_PASSWORD, LOADER_PASSWORD = (secrets.token_urlsafe(16) for _ in range(3))
+PROJECT_ROLE, PROJECT_PASSWORD = "velos_project", secrets.token_urlsafe(16)
 
 
 @pytest.fixture(scope="module")
@@ -567,12 +569,11 @@ def auth_node() -> Any:
     cassandra_node.start(local)
     print(f"\nauth node ready in {time.monotonic() - started:.1f}s")
     with open_session(local.client()) as admin:
-        admin.execute(
-            "CREATE ROLE IF NOT EXISTS velos_nobody WITH LOGIN = true AND PASSWORD = 'nobody-pass'"
-        )
-        admin.execute(
-            "CREATE ROLE IF NOT EXISTS velos_loader WITH LOGIN = true AND PASSWORD = 'loader-pass'"
-        )
+        roles = (("velos_nobody", NOBODY_PASSWORD), ("velos_loader", LOADER_PASSWORD))
+        for role, password in roles:
+            admin.execute(
+                f"CREATE ROLE IF NOT EXISTS {role} WITH LOGIN = true AND PASSWORD = %s", [password]
+            )
     yield local
     cassandra_node.stop(local)
 
@@ -629,13 +630,13 @@ def test_missing_keyspace_permission_then_granted(
     with pytest.raises(LoaderError, match="lacks a permission on keyspace 'velos_auth'") as info:
         load_marts(
             spark,
-            auth_settings("velos_nobody", "nobody-pass"),
+            auth_settings("velos_nobody", NOBODY_PASSWORD),
             source_schema=SMALL,
             progress=False,
         )
     assert time.monotonic() - started < 15
     out, err = capsys.readouterr()
-    assert "nobody-pass" not in "\n".join([str(info.value), caplog.text, out, err])
+    assert NOBODY_PASSWORD not in "\n".join([str(info.value), caplog.text, out, err])
     assert "velos_nobody" not in str(info.value)
 
     with open_session(admin) as session:
@@ -643,7 +644,7 @@ def test_missing_keyspace_permission_then_granted(
         session.execute("GRANT MODIFY ON KEYSPACE velos_auth TO velos_loader")
     report = load_marts(
         spark,
-        auth_settings("velos_loader", "loader-pass"),
+        auth_settings("velos_loader", LOADER_PASSWORD),
         tables=["purchases_by_city"],
         source_schema=SMALL,
         progress=False,
@@ -680,7 +681,7 @@ def test_keytool_never_gets_the_password_on_its_command_line(
 
     from loaders.node import files
 
-    password = "Keystore-Secret-77"
+    password = secrets.token_urlsafe(16)
     (tmp_path / "password").write_text(password)
     seen: list[list[str]] = []
     real_run = subprocess.run

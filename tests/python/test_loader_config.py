@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 import pytest
 
 from loaders import CassandraConfig, LoaderError, load_marts
 from loaders.execute import Executor, LoadFailed
+
+# made per run: no password is written in the tests
+PASSWORD = secrets.token_urlsafe(16)
 
 
 # -- consistency ---------------------------------------------------------------------------
@@ -43,19 +47,19 @@ def test_an_unknown_consistency_is_refused() -> None:
 # -- passwords and TLS ---------------------------------------------------------------------
 def test_a_password_is_not_sent_to_a_remote_host_without_tls() -> None:
     with pytest.raises(LoaderError, match=r"password to 10\.1\.2\.3 without TLS"):
-        CassandraConfig(hosts=("127.0.0.1", "10.1.2.3"), user="velos", password="secret")
+        CassandraConfig(hosts=("127.0.0.1", "10.1.2.3"), user="velos", password=PASSWORD)
 
 
 def test_a_password_over_tls_or_to_loopback_is_accepted() -> None:
-    CassandraConfig(hosts=("10.1.2.3",), user="velos", password="secret", ssl_ca="ca.pem")
-    CassandraConfig(hosts=("10.1.2.3",), user="velos", password="secret", ssl=True)
-    CassandraConfig(hosts=("127.0.0.1", "localhost", "::1"), user="velos", password="secret")
+    CassandraConfig(hosts=("10.1.2.3",), user="velos", password=PASSWORD, ssl_ca="ca.pem")
+    CassandraConfig(hosts=("10.1.2.3",), user="velos", password=PASSWORD, ssl=True)
+    CassandraConfig(hosts=("127.0.0.1", "localhost", "::1"), user="velos", password=PASSWORD)
 
 
 def test_a_plain_password_when_explicitly_allowed_warns(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
     config = CassandraConfig(
-        hosts=("10.1.2.3",), user="velos", password="secret", allow_plaintext_password=True
+        hosts=("10.1.2.3",), user="velos", password=PASSWORD, allow_plaintext_password=True
     )
     assert config.user == "velos"
     assert "password goes over a plain connection" in caplog.text
