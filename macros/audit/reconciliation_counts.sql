@@ -3,10 +3,9 @@
     duplicates and conflicts on staging, clean rows on the clean table, rejected lines on the
     quarantine (audit_rejected_rows). One aggregate per input, joined (one row each).
 #}
-{% macro reconciliation_counts(source_file, file_order, staged, clean, rejected) -%}
+{% macro reconciliation_counts(source_file, staged, clean, rejected) -%}
     select
         '{{ source_file }}' as source_file,
-        {{ file_order }} as file_order,
         staged_counts.rows_read,
         clean_counts.rows_clean,
         staged_counts.duplicates_removed,

@@ -97,7 +97,6 @@ final as (
         count
     from all_defects
     where count > 0
-    order by file, outcome, kind
 )
 
 select * from final

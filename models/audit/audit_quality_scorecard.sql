@@ -10,21 +10,11 @@
 
 with
 
-bikes as (
-    select * from {{ ref('int_bikes_validated') }}
+{% for export in velos_exports() %}
+{{ export.table }} as (
+    select * from {{ ref('int_' ~ export.table ~ '_validated') }}
 ),
-
-bikeshops as (
-    select * from {{ ref('int_bikeshops_validated') }}
-),
-
-customers as (
-    select * from {{ ref('int_customers_validated') }}
-),
-
-order_lines as (
-    select * from {{ ref('int_order_lines_validated') }}
-),
+{% endfor %}
 
 reconciliation as (
     select * from {{ ref('audit_row_reconciliation') }}
@@ -92,16 +82,14 @@ order_lines_checks as (
 reconciliation_checks as (
     select
         case source_file
-            when 'bikes.csv' then 'bikes'
-            when 'bikeshops.csv' then 'bikeshops'
-            when 'customers.csv' then 'customers'
-            when 'orders.csv' then 'order_lines'
+            {%- for export in velos_exports() %}
+            when '{{ export.file }}' then '{{ export.table }}'
+            {%- endfor %}
         end as table_name,
         case source_file
-            when 'bikes.csv' then 1
-            when 'bikeshops.csv' then 2
-            when 'customers.csv' then 3
-            when 'orders.csv' then 4
+            {%- for export in velos_exports() %}
+            when '{{ export.file }}' then {{ export.order }}
+            {%- endfor %}
         end as table_order,
         'row_reconciliation' as column_name,
         'consistency' as dimension,
@@ -150,6 +138,7 @@ scored as (
 final as (
     select
         table_name,
+        table_order,
         column_name,
         dimension,
         checked,
@@ -162,12 +151,6 @@ final as (
             else 'fail'
         end as status
     from scored
-    order by
-        table_order,
-        column_name = 'row_reconciliation',
-        column_name <> '*',
-        dimension,
-        column_name
 )
 
 select * from final

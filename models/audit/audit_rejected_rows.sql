@@ -6,30 +6,17 @@
 
 with
 
-bikes as (
-    select * from {{ ref('int_bikes_validated') }}
+{% for export in velos_exports() %}
+{{ export.table }} as (
+    select * from {{ ref('int_' ~ export.table ~ '_validated') }}
 ),
-
-bikeshops as (
-    select * from {{ ref('int_bikeshops_validated') }}
-),
-
-customers as (
-    select * from {{ ref('int_customers_validated') }}
-),
-
-order_lines as (
-    select * from {{ ref('int_order_lines_validated') }}
-),
+{% endfor %}
 
 rejected as (
-    {{ audit_rejected_lines('bikes', 'bikes.csv') }}
-    union all
-    {{ audit_rejected_lines('bikeshops', 'bikeshops.csv') }}
-    union all
-    {{ audit_rejected_lines('customers', 'customers.csv') }}
-    union all
-    {{ audit_rejected_lines('order_lines', 'orders.csv') }}
+    {%- for export in velos_exports() %}
+    {{ audit_rejected_lines(export.table, export.file) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 )
 
 select * from rejected

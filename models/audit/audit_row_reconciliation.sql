@@ -2,63 +2,33 @@
     One row per input file: every line read is clean, a removed duplicate, a resolved conflict
     or rejected. Each count comes from a different model (staging, the clean table, the
     quarantine), so a line lost or doubled anywhere in between breaks the equation that the
-    YAML test enforces (severity error). rejected_pct is the gate of var max_rejected_pct: a
-    file over it fails the build and keeps the marts of the last good build (write-audit-publish:
-    the marts depend on this model, see models/marts). as_of: the date the rules were judged at.
+    YAML test enforces (severity error). rejected_pct is judged against var max_rejected_pct by
+    audit_rejected_share's gate (write-audit-publish, see audit_gate). as_of: the date the rules were judged at.
 -#}
 
 with
 
-bikes_staged as (
-    select * from {{ ref('stg_bikes') }}
+{% for export in velos_exports() %}
+{{ export.table }}_staged as (
+    select * from {{ ref('stg_' ~ export.table) }}
 ),
 
-bikes_clean as (
-    select * from {{ ref('int_bikes_clean') }}
+{{ export.table }}_clean as (
+    select * from {{ ref('int_' ~ export.table ~ '_clean') }}
 ),
-
-bikeshops_staged as (
-    select * from {{ ref('stg_bikeshops') }}
-),
-
-bikeshops_clean as (
-    select * from {{ ref('int_bikeshops_clean') }}
-),
-
-customers_staged as (
-    select * from {{ ref('stg_customers') }}
-),
-
-customers_clean as (
-    select * from {{ ref('int_customers_clean') }}
-),
-
-order_lines_staged as (
-    select * from {{ ref('stg_order_lines') }}
-),
-
-order_lines_clean as (
-    select * from {{ ref('int_order_lines_clean') }}
-),
+{% endfor %}
 
 rejected as (
     select * from {{ ref('audit_rejected_rows') }}
 ),
 
 reconciliation as (
-    {{ reconciliation_counts('bikes.csv', 1, 'bikes_staged', 'bikes_clean', 'rejected') }}
-    union all
+    {%- for export in velos_exports() %}
     {{ reconciliation_counts(
-        'bikeshops.csv', 2, 'bikeshops_staged', 'bikeshops_clean', 'rejected',
+        export.file, export.table ~ '_staged', export.table ~ '_clean', 'rejected',
     ) }}
-    union all
-    {{ reconciliation_counts(
-        'customers.csv', 3, 'customers_staged', 'customers_clean', 'rejected',
-    ) }}
-    union all
-    {{ reconciliation_counts(
-        'orders.csv', 4, 'order_lines_staged', 'order_lines_clean', 'rejected',
-    ) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 final as (
@@ -73,7 +43,6 @@ final as (
         cast({{ var('max_rejected_pct') }} as double) as max_rejected_pct,
         {{ velos_as_of() }} as as_of
     from reconciliation
-    order by file_order
 )
 
 select * from final

@@ -23,7 +23,12 @@ MARTS = (
     "top_model_by_store",
     "dim_bikeshops",
 )
-AUDIT_TABLES = ("audit_quality_scorecard", "audit_row_reconciliation")
+# a Delta table keeps no row order: each is read in the order the report shows
+AUDIT_TABLES = {
+    "audit_quality_scorecard": "table_order, column_name = 'row_reconciliation', "
+    "column_name <> '*', dimension, column_name",
+    "audit_row_reconciliation": "source_file",
+}
 # written by velos segment (velos/ml); the section is empty until they exist
 SEGMENT_TABLES = {
     "profiles": "select * from marts.segment_profiles order by segment_kind, segment_id",
@@ -79,10 +84,10 @@ def read_report_data(spark: SparkSession) -> ReportData:
         """,
     )[0]
     audit = {
-        name: _rows(spark, f"select * from audit.{name}")
+        name: _rows(spark, f"select * from audit.{name} order by {order}")
         if _exists(spark, f"audit.{name}")
         else None
-        for name in AUDIT_TABLES
+        for name, order in AUDIT_TABLES.items()
     }
     return ReportData(marts=marts, totals=totals, audit=audit, segments=_read_segments(spark))
 
