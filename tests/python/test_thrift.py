@@ -23,6 +23,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -143,9 +144,11 @@ def served() -> Iterator[Settings]:
         thrift_ui_port=_free_port(),
         metastore_port=_free_port(),
     )
-    settings.home.mkdir(parents=True, exist_ok=True)
     thrift.stop(settings)  # what an interrupted run may have left
     metastore.stop(settings)
+    # a fresh home: a former run's `velos run` leaves tables (segments) that status would list
+    shutil.rmtree(settings.home, ignore_errors=True)
+    settings.home.mkdir(parents=True)
     try:
         info = thrift.start(settings)
         assert info["healthy"] and info["port"] == settings.thrift_port
