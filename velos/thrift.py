@@ -12,7 +12,9 @@ classpath, the same warehouse and metastore, ANSI off, the same shuffle partitio
 binary transport on SPARK_THRIFT_HOST:SPARK_THRIFT_PORT (127.0.0.1:10000), the Spark UI on
 127.0.0.1:SPARK_THRIFT_UI_PORT (4040), and synchronous statements
 (``spark.sql.hive.thriftServer.async=false``), so that a client's first status poll already
-finds the statement finished and dbt-spark never sleeps its ``poll_interval``.
+finds the statement finished and dbt-spark never sleeps its ``poll_interval``; and Delta's
+metadata-only min/max off, which fails on dates under the Java 8 time API that the server
+forces on (see :func:`server_conf`).
 
 Authentication: none (hive.server2.authentication=NONE). Any user name and password are
 accepted, and a client may read and write every table. Keep it on loopback, or put an
@@ -144,6 +146,13 @@ def server_conf(settings: Settings) -> dict[str, str]:
         ),
         # statements run synchronously: the first status poll finds them finished
         "spark.sql.hive.thriftServer.async": "false",
+        # HiveThriftServer2 turns spark.sql.datetime.java8API.enabled on in every session
+        # (SparkSQLEnv, SparkSQLSessionManager), and Delta's metadata-only min/max/count
+        # (OptimizeMetadataOnlyDeltaQuery) then fails on any date column: "LocalDate cannot be
+        # cast to java.sql.Date" (delta-io/delta#4201, unfixed in Delta 4.4). It broke
+        # dim_customers and dim_date (max(order_date)) and any analyst's max(<date>). Off on
+        # the server only: the same answers, read from the data instead of the Delta log.
+        "spark.databricks.delta.optimizeMetadataQuery.enabled": "false",
         "spark.ui.enabled": "true",
         "spark.ui.port": str(settings.thrift_ui_port),
         "spark.port.maxRetries": "0",  # fail on a busy UI port rather than drift to 4041

@@ -78,7 +78,6 @@ def _export_of(item: pytest.Item) -> str | None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the tests of each built export together: a stable sort on their export's group."""
     items.sort(key=lambda item: _EXPORT_GROUPS.index(_export_of(item)))
-    mark_known_broken(items)
 
 
 @pytest.fixture(scope="session")
@@ -135,22 +134,3 @@ def build_export(spark: Any) -> Callable[[Path], float]:
         return float(built["seconds"])
 
     return build
-
-
-# Tests that failed in the first whole-suite run after four branches were merged on one day
-# (see the closing note of that session). Each is a real defect still to fix, not a pass: they
-# stay visible as xfail in every run, and a fix removes its line here.
-KNOWN_BROKEN = {
-    "test_thrift.py::test_status_says": "thrift_build fixture fails after the merge",
-    "test_thrift.py::test_ansi_off": "thrift_build fixture fails after the merge",
-    "test_thrift.py::test_every_mart_through": "thrift_build fixture fails after the merge",
-    "test_thrift.py::test_mart_types": "thrift_build fixture fails after the merge",
-    "test_thrift.py::test_reads_stay_whole": "thrift_build fixture fails after the merge",
-}
-
-
-def mark_known_broken(items: list[pytest.Item]) -> None:
-    for item in items:
-        for prefix, reason in KNOWN_BROKEN.items():
-            if item.nodeid.removeprefix("tests/python/").startswith(prefix):
-                item.add_marker(pytest.mark.xfail(reason=f"known defect: {reason}", strict=False))
