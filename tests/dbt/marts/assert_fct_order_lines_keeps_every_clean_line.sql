@@ -27,16 +27,28 @@ fct as (
 
 ),
 
+clean_not_in_fct as (
+
+    select * from clean
+    except
+    select * from fct
+
+),
+
+fct_not_in_clean as (
+
+    select * from fct
+    except
+    select * from clean
+
+),
+
 missing as (
 
     select
         *,
         'clean line missing from fct_order_lines, or with another quantity' as problem
-    from (
-        select * from clean
-        except
-        select * from fct
-    )
+    from clean_not_in_fct
 
 ),
 
@@ -45,11 +57,7 @@ extra as (
     select
         *,
         'line in fct_order_lines that is not a clean line of this export' as problem
-    from (
-        select * from fct
-        except
-        select * from clean
-    )
+    from fct_not_in_clean
     {% if var('keep_missing_order_lines') %}
         where false
     {% endif %}
