@@ -12,8 +12,8 @@ JARS := $(VELOS_JARS)
 MVN := mvn -q -B
 
 .DEFAULT_GOAL := help
-.PHONY: help setup jars browser demo run test test-fast lint format bench docs report \
-        cassandra-start cassandra-stop clean postgres serve serve-stop
+.PHONY: help setup jars browser demo run test test-fast test-cluster lint format bench docs report \
+        cassandra-start cassandra-stop cluster-start cluster-stop clean postgres serve serve-stop
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,11 +44,15 @@ demo: setup ## the main job: check, seed, build, report and load, on the embedde
 	$(BIN)/velos run
 
 # Tests build and overwrite tables: they get a home of their own, apart from the demo's.
-test test-fast: export VELOS_HOME := $(VELOS_HOME)/test
+test test-fast test-cluster: export VELOS_HOME := $(VELOS_HOME)/test
 
-test: setup browser postgres ## lint, then every test (dbt build on Spark, Cassandra, browser)
+test: setup browser postgres ## lint, then every test (dbt build on Spark, Cassandra, browser) but the cluster's
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not cluster"
+
+# minutes: a whole build on two one-core executors, so not part of `make test`
+test-cluster: setup ## start a Spark standalone cluster (master + 2 workers, loopback), run on it, compare with the embedded run
+	$(BIN)/pytest -m cluster
 
 test-fast: setup ## the tests that need no Spark, Cassandra or browser
 	$(BIN)/pytest -m "not spark and not cassandra and not browser"
@@ -93,6 +97,12 @@ cassandra-start: setup ## start the local Cassandra node
 cassandra-stop: setup ## stop the local Cassandra node
 	$(BIN)/velos cassandra stop
 
+cluster-start: setup ## start a local Spark standalone cluster; then VELOS_SPARK_MASTER=spark://127.0.0.1:7077
+	$(BIN)/velos cluster start
+
+cluster-stop: setup ## stop the local Spark standalone cluster
+	$(BIN)/velos cluster stop
+
 serve: setup ## after make demo: serve the marts to PowerBI on a Spark Thrift Server (127.0.0.1:10000)
 	$(BIN)/velos thrift start
 
@@ -104,4 +114,5 @@ clean: ## remove everything runs wrote (.velos/, target/, logs/); keeps .venv
 	-@test -x $(BIN)/velos && $(BIN)/velos cassandra stop 2>/dev/null; true
 	-@test -x $(BIN)/velos && $(BIN)/velos thrift stop 2>/dev/null; true
 	-@test -x $(BIN)/velos && $(BIN)/velos metastore stop 2>/dev/null; true
+	-@test -x $(BIN)/velos && $(BIN)/velos cluster stop 2>/dev/null; true
 	rm -rf $(VELOS_HOME) target logs

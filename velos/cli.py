@@ -105,6 +105,12 @@ def _thrift(args: argparse.Namespace) -> None:
     print(thrift.run_action(_settings(args), args.action, foreground=args.foreground))
 
 
+def _cluster(args: argparse.Namespace) -> None:
+    from velos import cluster
+
+    print(cluster.run_action(_settings(args), args.action))
+
+
 def _metastore(args: argparse.Namespace) -> None:
     from velos import metastore
 
@@ -202,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--foreground", action="store_true", help="start: stay attached until stopped (containers)"
     )
     thrift.set_defaults(func=_thrift)
+
+    cluster = sub.add_parser(
+        "cluster", help="a local Spark standalone cluster (a master, two workers; loopback)"
+    )
+    cluster.add_argument("action", choices=["start", "stop", "status"])
+    cluster.set_defaults(func=_cluster)
 
     metastore = sub.add_parser(
         "metastore", help="the local Postgres of the shared Hive metastore (VELOS_METASTORE)"

@@ -90,6 +90,20 @@ class Settings(BaseSettings):
         1, ge=1, validation_alias="VELOS_DELTA_SNAPSHOT_PARTITIONS"
     )
 
+    # where Spark runs: local[*] (the embedded session) or a cluster's master URL, e.g.
+    # spark://127.0.0.1:7077 (velos cluster start), yarn, k8s://... (README, "Running on a
+    # Spark cluster"); and the memory of each executor there
+    spark_master: str = Field("local[*]", validation_alias="VELOS_SPARK_MASTER")
+    spark_driver_memory: str = Field("6g", validation_alias="VELOS_SPARK_DRIVER_MEMORY")
+    spark_executor_memory: str = Field("1g", validation_alias="VELOS_SPARK_EXECUTOR_MEMORY")
+    # the local standalone cluster (velos cluster): master port, its web UI (workers take the
+    # next ports), workers and what each offers
+    cluster_port: int = Field(7077, gt=0, lt=65536, validation_alias="VELOS_CLUSTER_PORT")
+    cluster_ui_port: int = Field(8090, gt=0, lt=65000, validation_alias="VELOS_CLUSTER_UI_PORT")
+    cluster_workers: int = Field(2, ge=1, le=8, validation_alias="VELOS_CLUSTER_WORKERS")
+    cluster_worker_cores: int = Field(1, ge=1, validation_alias="VELOS_CLUSTER_WORKER_CORES")
+    cluster_worker_memory: str = Field("2g", validation_alias="VELOS_CLUSTER_WORKER_MEMORY")
+
     cassandra_hosts: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1",)
     cassandra_port: int = Field(9042, gt=0, lt=65536)
     cassandra_keyspace: str = "velos"
@@ -208,6 +222,9 @@ class Settings(BaseSettings):
             "data_dir": str(spark_readable(self.data_dir)),
             "velos_threads": str(self.threads),
             "velos_delta_snapshot_partitions": str(self.delta_snapshot_partitions),
+            "velos_spark_master": self.spark_master,
+            "velos_driver_memory": self.spark_driver_memory,
+            "velos_executor_memory": self.spark_executor_memory,
         }
 
     # -- Cassandra ------------------------------------------------------------------------

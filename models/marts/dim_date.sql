@@ -4,7 +4,7 @@ with
 
 order_lines as (
 
-    select * from {{ ref('int_order_lines_clean') }}
+    select * from {{ ref('fct_order_lines') }}
 
 ),
 

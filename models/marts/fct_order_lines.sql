@@ -1,5 +1,21 @@
 -- write-audit-publish: built only when every gate passed
 -- depends_on: {{ ref('audit_gate') }}
+{#-
+    Incremental: the first build, or --full-refresh, writes the whole table; later builds
+    MERGE on (order_id, order_line) only the lines that are new or whose values changed
+    (`changed` below), so Delta rewrites no file for the lines an export repeats unchanged.
+    Lines a later export no longer holds are deleted, or kept with
+    --vars '{keep_missing_order_lines: true}' (fct_order_lines.yml says why).
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key=['order_id', 'order_line'],
+    on_schema_change='fail',
+    post_hook="{{ '' if var('keep_missing_order_lines') else velos_delete_missing_rows(
+        this, ref('int_order_lines_clean'), ['order_id', 'order_line']) }}",
+) }}
+
 with
 
 order_lines as (
@@ -45,6 +61,23 @@ final as (
     left join customers
         on order_lines.customer_id = customers.customer_id
 
+),
+
+changed as (
+
+    {#
+        On an incremental build, only the lines that are new or have any value changed
+        (quantity, a new catalogue price, another home store...): the rows not already in
+        the table identical in every column. The table was created by this same select, so
+        the columns line up; a change of columns stops the build (on_schema_change: fail)
+        until a --full-refresh.
+    #}
+    select * from final
+    {% if is_incremental() %}
+        except
+        select * from {{ this }}
+    {% endif %}
+
 )
 
-select * from final
+select * from changed

@@ -153,3 +153,25 @@ def test_a_plain_pip_install_finds_its_package_data(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0].startswith(str(site))  # the installed copy, not this checkout
     assert lines[1:] == ["True True True", str(clone)]
+
+
+def test_the_spark_master_is_a_setting_that_reaches_the_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from velos.spark import session_conf
+
+    for name in ("VELOS_SPARK_MASTER", "VELOS_SPARK_DRIVER_MEMORY", "VELOS_SPARK_EXECUTOR_MEMORY"):
+        monkeypatch.delenv(name, raising=False)
+    embedded = session_conf(load(PROJECT_DIR))
+    assert (embedded["spark.master"], embedded["spark.driver.memory"]) == ("local[*]", "6g")
+    monkeypatch.setenv("VELOS_SPARK_MASTER", "spark://127.0.0.1:7077")
+    monkeypatch.setenv("VELOS_SPARK_DRIVER_MEMORY", "2g")
+    on_cluster = session_conf(load(PROJECT_DIR))
+    assert on_cluster["spark.master"] == "spark://127.0.0.1:7077"
+    assert on_cluster["spark.driver.memory"] == "2g"
+    assert on_cluster["spark.executor.memory"] == "1g"
+    jars = str(load(PROJECT_DIR).jars / "delta" / "*")
+    assert on_cluster["spark.executor.extraClassPath"] == jars  # executors load Delta too
+    # nothing else differs: the same warehouse, catalog and SQL settings
+    changed = {key for key in embedded if embedded[key] != on_cluster[key]}
+    assert changed == {"spark.master", "spark.driver.memory"}
