@@ -423,8 +423,8 @@ def test_reads_stay_whole_while_velos_run_rebuilds_the_marts(
     log = tmp_path / "velos-run.log"
     with log.open("w") as out:
         run = subprocess.Popen(
-            [str(BIN / "velos"), "run", "--data", str(other), "--skip", "check", "segment", "report",
-             "load"],
+            [str(BIN / "velos"), "run", "--data", str(other),
+             "--skip", "check", "segment", "report", "load"],
             env=_env(thrift_build), stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     reads: list[Counter[tuple[Any, ...]]] = []
