@@ -7,15 +7,15 @@
 with
 
 {% for export in velos_exports() %}
-{{ export.table }} as (
-    select * from {{ ref('int_' ~ export.table ~ '_validated') }}
-),
+    {{ export.table }} as (
+        select * from {{ ref('int_' ~ export.table ~ '_validated') }}
+    ),
 {% endfor %}
 
 rejected as (
     {%- for export in velos_exports() %}
-    {{ audit_rejected_lines(export.table, export.file) }}
-    {{ 'union all' if not loop.last }}
+        {{ audit_rejected_lines(export.table, export.file) }}
+        {{ 'union all' if not loop.last }}
     {%- endfor %}
 )
 

@@ -9,13 +9,13 @@
 with
 
 {% for export in velos_exports() %}
-{{ export.table }}_staged as (
-    select * from {{ ref('stg_' ~ export.table) }}
-),
+    {{ export.table }}_staged as (
+        select * from {{ ref('stg_' ~ export.table) }}
+    ),
 
-{{ export.table }}_clean as (
-    select * from {{ ref('int_' ~ export.table ~ '_clean') }}
-),
+    {{ export.table }}_clean as (
+        select * from {{ ref('int_' ~ export.table ~ '_clean') }}
+    ),
 {% endfor %}
 
 rejected as (
@@ -27,7 +27,7 @@ reconciliation as (
     {{ reconciliation_counts(
         export.file, export.table ~ '_staged', export.table ~ '_clean', 'rejected',
     ) }}
-    {{ 'union all' if not loop.last }}
+        {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),
 
