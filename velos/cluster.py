@@ -14,10 +14,8 @@ cluster needs (README, "Running on a Spark cluster").
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from velos.errors import VelosError
-from velos.processes import pid_alive, port_open
+from velos.processes import pid_alive, port_open, terminate_group
 from velos.settings import Settings
 
 HOST = "127.0.0.1"
@@ -210,25 +208,13 @@ def start(settings: Settings, *, timeout: float = 120.0) -> dict[str, Any]:
     )
 
 
-def _terminate(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-    while pid_alive(pid):
-        time.sleep(0.1)
-
-
 def stop(settings: Settings) -> list[str]:
     """Stop this home's workers, then its master (their process groups only); what was stopped."""
     stopped = []
     for daemon in reversed(cluster_for(settings).daemons()):
         pid = _running(daemon)
         if pid is not None:
-            _terminate(pid)
+            terminate_group(pid, STOP_TIMEOUT_S)
             stopped.append(daemon.name)
         daemon.pid_file.unlink(missing_ok=True)
     return stopped

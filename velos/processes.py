@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
+import time
 
 
 def pid_alive(pid: int) -> bool:
@@ -28,3 +30,16 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def terminate_group(pid: int, timeout: float) -> None:
+    """SIGTERM ``pid``'s process group, SIGKILL it after ``timeout``; return once it is gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    while pid_alive(pid):
+        time.sleep(0.1)

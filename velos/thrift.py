@@ -23,7 +23,6 @@ authenticating, TLS-terminating gateway in front (README, "Serving the marts").
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -35,7 +34,7 @@ from typing import Any
 
 from velos import metastore
 from velos.errors import VelosError
-from velos.processes import pid_alive, port_open
+from velos.processes import pid_alive, port_open, terminate_group
 from velos.settings import Settings, package_file
 
 MAIN_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
@@ -244,7 +243,7 @@ def _wait_ready(server: Server, settings: Settings, pid: int, timeout: float) ->
             except Exception:
                 pass  # listening, not serving yet: the session is still opening
         time.sleep(0.5)
-    _terminate(pid)
+    terminate_group(pid, STOP_TIMEOUT_S)
     raise _fail(
         server,
         settings,
@@ -299,25 +298,12 @@ def start(settings: Settings, *, timeout: float | None = None) -> dict[str, Any]
     return info
 
 
-def _terminate(pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
-    """SIGTERM the server's process group, SIGKILL it after ``timeout``."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-    while pid_alive(pid):
-        time.sleep(0.1)
-
-
 def stop(settings: Settings) -> bool:
     """Stop this home's server (its process group only); False when none was running."""
     server = server_for(settings)
     pid = running_pid(settings)
     if pid is not None:
-        _terminate(pid)
+        terminate_group(pid, STOP_TIMEOUT_S)
     server.pid_file.unlink(missing_ok=True)
     return pid is not None
 
