@@ -32,7 +32,7 @@ $(JARS)/%/.copied: pom.xml
 	$(MVN) -P $* dependency:copy-dependencies -DoutputDirectory=$(JARS)/$*
 	@touch $@
 
-jars: $(JARS)/delta/.copied $(JARS)/cassandra/.copied $(JARS)/metastore/.copied ## copy Delta, Cassandra and PostgreSQL JDBC jars from Maven Central
+jars: $(JARS)/delta/.copied $(JARS)/cassandra/.copied $(JARS)/metastore/.copied $(JARS)/thrift/.copied ## copy Delta, Cassandra, PostgreSQL JDBC and Thrift-server Hive jars from Maven Central
 
 browser: ## install headless Chromium (Debian) for the report test, if missing
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }

@@ -53,7 +53,7 @@ KNOWN_FAILURES = (
     ("password authentication failed",
      "the Postgres metastore refused the password: set the right VELOS_METASTORE_PASSWORD"),
     ("ClassNotFoundException",
-     "a class is missing from the classpath: run `make jars` (Delta, PostgreSQL JDBC)"),
+     "a class is missing from the classpath: run `make jars` (Delta, PostgreSQL JDBC, Hive)"),
 )  # fmt: skip
 
 
@@ -156,6 +156,9 @@ def server_conf(settings: Settings) -> dict[str, str]:
         "spark.ui.port": str(settings.thrift_ui_port),
         "spark.port.maxRetries": "0",  # fail on a busy UI port rather than drift to 4041
     })  # fmt: skip
+    # the Hive classes Spark 4 stopped shipping (pom.xml, profile thrift)
+    classpath = [conf.get("spark.driver.extraClassPath", ""), f"{_hive_jars(settings)}/*"]
+    conf["spark.driver.extraClassPath"] = os.pathsep.join(part for part in classpath if part)
     log4j = package_file("thrift-log4j2.properties")
     conf["spark.driver.extraJavaOptions"] = (
         f"-Dderby.system.home={settings.home} -Dlog4j2.configurationFile={log4j}"
@@ -163,10 +166,17 @@ def server_conf(settings: Settings) -> dict[str, str]:
     return conf
 
 
+def _hive_jars(settings: Settings) -> Path:
+    return settings.jars_dir / "thrift"
+
+
 def _check_jars(settings: Settings) -> None:
     delta = settings.jars_dir / "delta"
     if not any(delta.glob("delta-spark_*.jar")):
         raise VelosError(f"the Delta Lake jars are missing from {delta}: run `make jars`")
+    hive = _hive_jars(settings)
+    if not any(hive.glob("hive-llap-common-*.jar")):
+        raise VelosError(f"the Thrift server's Hive jars are missing from {hive}: run `make jars`")
     if metastore.uses_postgres(settings):
         metastore.jdbc_jars(settings)
 

@@ -219,6 +219,15 @@ def test_status_says_where_and_what(thrift_build: Settings) -> None:
     assert "WARNING" not in line  # loopback only
 
 
+def test_hive_classes_the_server_loads_are_on_its_classpath(served: Settings) -> None:
+    # Hive's FunctionRegistry, run when the server closes a session on a fresh worker thread,
+    # instantiates this UDTF; without hive-llap-common (dropped from Spark 4's jars) it fails
+    # with NoClassDefFoundError LlapSigner$Signable, and a fresh-clone CI build failed on it
+    probe = "org.apache.hadoop.hive.ql.udf.generic.GenericUDTFGetSplits"
+    rows, _ = _pyhive(served, f"create temporary function velos_probe as '{probe}'")
+    assert rows == []
+
+
 def test_ansi_off_as_in_the_embedded_session(thrift_build: Settings, spark: Any) -> None:
     sql = "select cast('not a number' as int) as n, 7 / 0 as q"
     rows, _ = _pyhive(thrift_build, sql)
