@@ -13,7 +13,8 @@
 Tests run grouped by the export they build (pytest_collection_modifyitems below): every test on
 the real export, then those on no built export, then every test on the demo data, each group in
 its usual order. A module that tests both (test_audit, test_marts) is split in two, so each
-export is built once per session instead of once per switch.
+export is built once per session instead of once per switch. In a group, the tests marked
+``after_readers(n)`` (they change the build) run last, in the order of ``n``.
 """
 
 from __future__ import annotations
@@ -75,9 +76,17 @@ def _export_of(item: pytest.Item) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def _after_readers(item: pytest.Item) -> int:
+    # a test that changes the shared build (a failing gate, a mart rewritten behind dbt's back)
+    # runs after the tests that only read it, or each reader after it would rebuild the export
+    marker = item.get_closest_marker("after_readers")
+    return int(marker.args[0]) if marker else 0
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the tests of each built export together: a stable sort on their export's group."""
-    items.sort(key=lambda item: _EXPORT_GROUPS.index(_export_of(item)))
+    """Run the tests of each built export together (a stable sort on their export's group),
+    and in a group those that change its build after those that only read it."""
+    items.sort(key=lambda item: (_EXPORT_GROUPS.index(_export_of(item)), _after_readers(item)))
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,7 @@ def _last_build(spark: Any) -> Any:
     return spark.sql("select * from audit.audit_builds order by finished_at desc limit 1").first()
 
 
+@pytest.mark.after_readers(1)  # it fails a gate and rewrites marts behind dbt's back
 def test_failing_gates_keep_the_marts_and_the_load_refuses_unproven_marts(
     spark: Any, demo_export: Path, build_export: Callable[[Path], float]
 ) -> None:
