@@ -68,8 +68,8 @@ lint: setup ## ruff, ruff format, mypy and sqlfluff (the pre-commit hooks, on ev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/sqlfluff lint --processes 1 $(DBT_SQL)
-	$(BIN)/sqlfluff lint --processes 1 $(MACRO_SQL)
+	$(BIN)/sqlfluff lint --processes 2 $(DBT_SQL)
+	$(BIN)/sqlfluff lint --processes 2 $(MACRO_SQL)
 
 format: setup ## apply ruff format and sqlfluff fix
 	$(BIN)/ruff format .
