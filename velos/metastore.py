@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 from velos.errors import VelosError
 from velos.processes import port_open
 from velos.settings import Settings
+from velos.spark import with_driver_classpath
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CONNECT_TIMEOUT_S = 5
@@ -186,10 +187,7 @@ def spark_conf(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     """
     if not uses_postgres(settings):
         return dict(base)
-    conf = dict(base)
-    classpath = [conf.get("spark.driver.extraClassPath", ""), f"{jdbc_jars(settings)}/*"]
-    classpath.append(str(hive_site_dir(settings)))
-    conf["spark.driver.extraClassPath"] = os.pathsep.join(part for part in classpath if part)
+    conf = with_driver_classpath(base, f"{jdbc_jars(settings)}/*", str(hive_site_dir(settings)))
     conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = jdbc_url(settings)
     return conf
 

@@ -8,6 +8,7 @@ so that ``dbt`` (dbt-spark's session method calls ``getOrCreate()``) and the Pyt
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,12 @@ def session_conf(settings: Settings) -> dict[str, str]:
     conf = {str(k): str(v) for k, v in parameters.items()}
     conf["spark.sql.ansi.enabled"] = "false"  # what dbt-spark forces; keep both sides equal
     return conf
+
+
+def with_driver_classpath(conf: dict[str, str], *entries: str) -> dict[str, str]:
+    """``conf`` with ``entries`` appended to the driver's classpath (what it held first stays)."""
+    classpath = [conf.get("spark.driver.extraClassPath", ""), *entries]
+    return {**conf, "spark.driver.extraClassPath": os.pathsep.join(e for e in classpath if e)}
 
 
 def check_jars(settings: Settings) -> None:

@@ -36,6 +36,7 @@ from velos import metastore
 from velos.errors import VelosError
 from velos.processes import pid_alive, port_open, terminate_group
 from velos.settings import Settings, package_file
+from velos.spark import check_jars, session_conf, with_driver_classpath
 
 MAIN_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 STOP_TIMEOUT_S = 30.0
@@ -128,7 +129,6 @@ def _client_host(server: Server) -> str:
 
 def server_conf(settings: Settings) -> dict[str, str]:
     """Every Spark setting of the server: the embedded session's, then the server's own."""
-    from velos.spark import session_conf
 
     conf = metastore.spark_conf(settings, session_conf(settings))
     conf.update({
@@ -157,8 +157,7 @@ def server_conf(settings: Settings) -> dict[str, str]:
         "spark.port.maxRetries": "0",  # fail on a busy UI port rather than drift to 4041
     })  # fmt: skip
     # the Hive classes Spark 4 stopped shipping (pom.xml, profile thrift)
-    classpath = [conf.get("spark.driver.extraClassPath", ""), f"{_hive_jars(settings)}/*"]
-    conf["spark.driver.extraClassPath"] = os.pathsep.join(part for part in classpath if part)
+    conf = with_driver_classpath(conf, f"{_hive_jars(settings)}/*")
     log4j = package_file("thrift-log4j2.properties")
     conf["spark.driver.extraJavaOptions"] = (
         f"-Dderby.system.home={settings.home} -Dlog4j2.configurationFile={log4j}"
@@ -171,9 +170,7 @@ def _hive_jars(settings: Settings) -> Path:
 
 
 def _check_jars(settings: Settings) -> None:
-    delta = settings.jars_dir / "delta"
-    if not any(delta.glob("delta-spark_*.jar")):
-        raise VelosError(f"the Delta Lake jars are missing from {delta}: run `make jars`")
+    check_jars(settings)  # Delta, as the embedded session needs it
     hive = _hive_jars(settings)
     if not any(hive.glob("hive-llap-common-*.jar")):
         raise VelosError(f"the Thrift server's Hive jars are missing from {hive}: run `make jars`")
