@@ -445,7 +445,7 @@ def test_reads_stay_whole_while_velos_run_rebuilds_the_marts(
                 reads.append(_rows(_pyhive(thrift_build, f"select * from {table}")[0], types))
             except Exception as error:  # an error is a failed read, not a reason to stop
                 failures.append(f"{type(error).__name__}: {error}")
-            time.sleep(1.0)  # each read is a job on the server, beside the run it slows
+            time.sleep(2.0)  # each read is a job on the server, beside the run it slows
     finally:
         if run.poll() is None:
             run.kill()
