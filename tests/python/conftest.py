@@ -41,6 +41,9 @@ REAL_EXPORT = Path(
     os.environ.get("VELOS_REAL_EXPORT") or PROJECT_DIR.parent / "shared" / "data" / "bike-sales"
 )
 CUSTOMERS_HEADER = list(HEADERS["customers.csv"])
+# the generated demo data. A constant, not only the fixture: a fixture that build_export asked
+# for would put every test that builds into the demo group (pytest_collection_modifyitems)
+DEMO_EXPORT = PROJECT_DIR / "seeds"
 
 
 def shop_customers_csv(bikeshops_csv: Path) -> str:
@@ -114,11 +117,11 @@ def real_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_export() -> Path:
-    return PROJECT_DIR / "seeds"
+    return DEMO_EXPORT
 
 
 @pytest.fixture(scope="session")
-def build_export(spark: Any, demo_export: Path) -> Callable[[Path], float]:
+def build_export(spark: Any) -> Callable[[Path], float]:
     from velos.dbt import run_dbt
 
     built: dict[str, Any] = {"folder": None, "seconds": 0.0, "version": None}
@@ -140,7 +143,7 @@ def build_export(spark: Any, demo_export: Path) -> Callable[[Path], float]:
             started = time.perf_counter()
             data = {"data_dir": str(folder)}
             run_dbt(["seed", "--quiet"], vars=data)
-            every_node = folder == demo_export.resolve()
+            every_node = folder == DEMO_EXPORT.resolve()
             run_dbt(["build", *build_exclusions(every_node)], vars=data)
             built.update(folder=folder, seconds=time.perf_counter() - started, version=last_build())
         return float(built["seconds"])
