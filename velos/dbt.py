@@ -49,6 +49,7 @@ def run_dbt(
         raise VelosError(f"dbt {args[0]} failed: {_essential(str(result.exception))}")
     problems = [
         f"{node_result.node.name}: {_essential(node_result.message or '')}"
+        + _null_columns(node_result, settings)
         for node_result in getattr(result.result, "results", [])
         if status_of(node_result) in _FAILED
     ]
@@ -58,6 +59,26 @@ def run_dbt(
         f"dbt {args[0]} failed:\n"
         + "\n".join(f"- {problem}" for problem in problems or ["(see the dbt log above)"])
     )
+
+
+def _null_columns(node_result: Any, settings: Settings) -> str:
+    """For a failed not_null_columns test (the not-null rules of a model in one query), each
+    rule on its own: the columns that hold nulls, with their counts. The test's rows are one
+    per failing column, so running its SQL again reads a handful of rows."""
+    metadata = getattr(node_result.node, "test_metadata", None)
+    sql = getattr(node_result.node, "compiled_code", None)
+    if metadata is None or metadata.name != "not_null_columns" or not sql:
+        return ""
+    if settings.target != "local":  # another engine: dbt's count and `dbt show` tell
+        return ""
+    from velos.spark import get_session
+
+    rows = get_session(settings).sql(sql).collect()
+    counted = ", ".join(
+        f"{row['column_name']} {row['failing_rows']:,}"
+        for row in sorted(rows, key=lambda row: str(row["column_name"]))
+    )
+    return f" (nulls per column: {counted})" if counted else ""
 
 
 def _essential(message: str) -> str:

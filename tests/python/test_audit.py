@@ -7,6 +7,8 @@ Three inputs, each seeded and built once through dbt in this process:
   the scorecard threshold only (data defects under threshold only warn, with their counts);
 - the generated demo data in seeds/: nothing rejected, everything reconciled, scorecard 100 %;
 - the real export (skipped when absent): all 15,644 order lines clean.
+And a model's not-null rules, one test per model: nulls written into a mart fail the rule of
+each column, named with its own count.
 
 The tables are read right after each build, so the tests do not depend on their order.
 """
@@ -455,3 +457,37 @@ def test_real_export_every_order_line_is_clean(real: dict[str, Any]) -> None:
         ("customers.csv", "missing_descriptive", "flagged"): 30,
     }
     assert "fail" not in {row["status"] for row in tables["audit.audit_quality_scorecard"]}
+
+
+# -- the not-null rules, one query per model -----------------------------------------------------
+@pytest.mark.after_readers(3)  # it writes nulls into a mart (and restores it) behind dbt's back
+def test_each_not_null_rule_fails_on_its_own_column_with_its_count(
+    spark: Any, demo_export: Path, build_export: Any
+) -> None:
+    """A model's not-null rules run as one test (not_null_columns); a null still fails the
+    rule of its column, and the error names each failing column with its own count."""
+    from velos.dbt import run_dbt
+    from velos.errors import VelosError
+
+    table = "marts.dim_bikes"
+    if not spark.catalog.tableExists(table):  # alone: after the other tests it exists
+        build_export(demo_export)
+    version = spark.sql(f"describe history {table} limit 1").first()["version"]
+    ids = [row["bike_id"] for row in spark.sql(f"select bike_id from {table} order by 1").take(3)]
+    try:
+        spark.sql(f"update {table} set frame = null where bike_id in ({ids[0]}, {ids[1]})")
+        spark.sql(f"update {table} set price_tier = null where bike_id = {ids[2]}")
+        with pytest.raises(VelosError) as raised:
+            run_dbt(["test", "--select", "not_null_dim_bikes"], vars={"data_dir": str(demo_export)})
+        assert str(raised.value) == (
+            "dbt test failed: not_null_dim_bikes: Got 3 results, configured to fail if != 0"
+            " (nulls per column: frame 2, price_tier 1)"
+        )
+    finally:
+        spark.sql(f"restore table {table} to version as of {version}")
+    # restored: the same rule passes again
+    results = run_dbt(
+        ["test", "--select", "not_null_dim_bikes"], vars={"data_dir": str(demo_export)}
+    )
+    tests = [(r.node.name, r.failures) for r in results.results if r.node.resource_type == "test"]
+    assert tests == [("not_null_dim_bikes", 0)]
