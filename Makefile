@@ -12,7 +12,7 @@ JARS := $(VELOS_JARS)
 MVN := mvn -q -B
 
 .DEFAULT_GOAL := help
-.PHONY: help setup jars browser demo run test test-fast test-cluster lint format bench docs report \
+.PHONY: help setup jars browser demo run test test-fast test-cluster lint format bench bench-scale docs report \
         cassandra-start cassandra-stop cluster-start cluster-stop clean postgres serve serve-stop
 
 help: ## list the targets
@@ -86,6 +86,10 @@ bench: setup ## the benchmarks (generator, seed loader, Cassandra loader, whole 
 	$(BIN)/python benchmarks/bench_build.py --load
 	$(BIN)/python benchmarks/bench_thrift.py
 	$(BIN)/python benchmarks/bench_segment.py
+
+# tens of minutes: the whole pipeline on 1M and 10M generated order lines (issue: scale)
+bench-scale: setup ## velos run end to end on 1,000,000 and 10,000,000 order lines; see BENCHMARKS.md
+	$(BIN)/python benchmarks/bench_scale.py
 
 docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	$(BIN)/velos docs
