@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +43,20 @@ def _last_build(spark: Any) -> Any:
 def test_failing_gates_keep_the_marts_and_the_load_refuses_unproven_marts(
     spark: Any, demo_export: Path, build_export: Callable[[Path], float]
 ) -> None:
-    build_export(demo_export)
+    seconds = build_export(demo_export)
     data = {"data_dir": str(demo_export)}
-    # the passing build: recorded with its as_of (the run's date), and the load accepts it
+    # the passing build: recorded with its as_of (the UTC date the build started), and the load
+    # accepts it. A build that straddles midnight started the day before it finished.
     passed = _last_build(spark)
-    today = datetime.now(UTC).date()
+    finished = passed["finished_at"]
+    started_on = (finished - timedelta(seconds=seconds)).date()
+    assert passed["as_of"] in {started_on, finished.date()}
     assert (passed["passed"], passed["gates_passed"], passed["gates_total"]) == (True, 3, 3)
     # every model of models/marts: the answer tables and the ML feature tables
     mart_models = list((Path(__file__).resolve().parents[2] / "models" / "marts").glob("*.sql"))
     assert passed["marts_written"] == len(mart_models) > len(MART_TABLES)
-    assert passed["as_of"] == today
     as_of = spark.sql("select distinct as_of from audit.audit_row_reconciliation").collect()
-    assert [row["as_of"] for row in as_of] == [today]
+    assert [row["as_of"] for row in as_of] == [passed["as_of"]]
     assert "every gate passed" in require_passed_build()
 
     # a gate fails (scorecard thresholds above 100 %): the marts are not replaced
