@@ -42,10 +42,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks_md import write_section
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-BENCHMARKS_MD = PROJECT_DIR / "BENCHMARKS.md"
-MARK_START = "<!-- bench_build:start -->"
-MARK_END = "<!-- bench_build:end -->"
 VARIANTS: dict[str, dict[str, str]] = {
     "current": {},
     "stock": {
@@ -321,27 +320,17 @@ def write_benchmarks(lines: list[str], load_before: float, load_after: float) ->
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     # the run itself loads both cores: only what ran before it says whether others shared them
     busy = load_before > 1.5
-    block = [
-        MARK_START,
-        f"Last run: {stamp}, `benchmarks/bench_build.py`, {os.cpu_count()} cores, 1-minute load "
-        f"average {load_before:.1f} before and {load_after:.1f} after"
-        + (" (a busy machine: compare the variants, not the seconds)." if busy else "."),
-        "",
-        *lines,
-        MARK_END,
-    ]
-    text = BENCHMARKS_MD.read_text(encoding="utf-8")
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + "\n".join(block) + rest.split(MARK_END, 1)[1]
-    else:
-        text = (
-            text.rstrip("\n")
-            + "\n\n## Whole run, stage by stage (demo data)\n\n"
-            + "\n".join(block)
-            + "\n"
-        )
-    BENCHMARKS_MD.write_text(text, encoding="utf-8")
+    write_section(
+        "bench_build",
+        "Whole run, stage by stage (demo data)",
+        [
+            f"Last run: {stamp}, `benchmarks/bench_build.py`, {os.cpu_count()} cores, "
+            f"1-minute load average {load_before:.1f} before and {load_after:.1f} after"
+            + (" (a busy machine: compare the variants, not the seconds)." if busy else "."),
+            "",
+            *lines,
+        ],
+    )
 
 
 def main() -> None:

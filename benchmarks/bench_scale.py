@@ -39,11 +39,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from benchmarks_md import write_section
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-BENCHMARKS_MD = PROJECT_DIR / "BENCHMARKS.md"
-MARK_START = "<!-- bench_scale:start -->"
-MARK_END = "<!-- bench_scale:end -->"
 BIN = Path(sys.executable).parent
 SEED = 42
 STEP_LINE = re.compile(r"^\[velos\] (?P<step>\w+)\s+(?P<counts>.*?)\s*\((?P<seconds>[\d.]+) s\)$")
@@ -246,27 +244,17 @@ def machine() -> str:
 def write_benchmarks(lines: list[str], load_before: float, load: bool) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     busy = load_before > 1.5
-    block = [
-        MARK_START,
-        f"Last run: {stamp}, `benchmarks/bench_scale.py`{' --load' if load else ''}, on "
-        f"{machine()}; 1-minute load average {load_before:.1f} before"
-        + (" (a busy machine)." if busy else "."),
-        "",
-        *lines,
-        MARK_END,
-    ]
-    text = BENCHMARKS_MD.read_text(encoding="utf-8")
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + "\n".join(block) + rest.split(MARK_END, 1)[1]
-    else:
-        text = (
-            text.rstrip("\n")
-            + "\n\n## Scale: the whole pipeline at 1M and 10M order lines\n\n"
-            + "\n".join(block)
-            + "\n"
-        )
-    BENCHMARKS_MD.write_text(text, encoding="utf-8")
+    write_section(
+        "bench_scale",
+        "Scale: the whole pipeline at 1M and 10M order lines",
+        [
+            f"Last run: {stamp}, `benchmarks/bench_scale.py`{' --load' if load else ''}, on "
+            f"{machine()}; 1-minute load average {load_before:.1f} before"
+            + (" (a busy machine)." if busy else "."),
+            "",
+            *lines,
+        ],
+    )
 
 
 def main() -> None:
