@@ -11,6 +11,10 @@
     cache when the command ends: nothing outlives the command that built it, so a table that
     another Spark (a Thrift server) rewrites later is never read from a stale cache.
 
+    Tables larger than VELOS_CACHE_MAX_MB (64 MB of Delta files by default) are not cached:
+    at 10,000,000 order lines the line-level tables' tests read their Parquet columns faster
+    than the first of them fills the cache (BENCHMARKS.md, "Scale").
+
     Only on the embedded session (the `local` target of profiles.yml: dbt-spark's session
     method; a Thrift server shares its cache between all its clients); off with
     `--vars '{velos_cache_tables: false}'` or VELOS_CACHE_TABLES=0.
@@ -22,8 +26,16 @@
 
 
 {% macro velos_cache_for_tests(relation) -%}
-    {%- if velos_caching() and config.get('materialized') == 'table' -%}
-        cache lazy table {{ relation }}
+    {%- if execute and velos_caching() and config.get('materialized') == 'table' -%}
+        {#- A large table is left to Delta: filling the cache costs a pass over every column
+            (raw lines, maps), where a test reads one or two columns of the Parquet files, and
+            the planning the cache saves is the same for any size. Delta's own file statistics
+            give the size: no scan. -#}
+        {%- set limit_mb = var('velos_cache_max_mb', env_var('VELOS_CACHE_MAX_MB', '64')) | float -%}
+        {%- set size = run_query('describe detail ' ~ relation).columns['sizeInBytes'].values()[0] -%}
+        {%- if size is not none and size <= limit_mb * 1024 * 1024 -%}
+            cache lazy table {{ relation }}
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 

@@ -16,6 +16,8 @@ Example: "Premium Road (Elite Road), Carbon", "Entry mixed, Aluminum".
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -136,6 +138,11 @@ def _profiles(
     return profiles
 
 
+def _stacked(parts: Iterable[DataFrame]) -> DataFrame:
+    """One long frame (segment_id, dimension, key, units) from one frame per dimension."""
+    return reduce(lambda stacked, part: stacked.unionByName(part), parts)
+
+
 def customer_profiles(
     customer_features: DataFrame, customer_segments: DataFrame, model_version: str
 ) -> list[dict[str, Any]]:
@@ -148,16 +155,16 @@ def customer_profiles(
         F.sum("units").alias("units"),
         F.sum("total_spend").alias("revenue"),
     )
-    long = None
-    for dimension in DIMENSIONS:
-        part = members.select(
+    # a customer's units spread over each dimension's keys by its purchase-mix shares
+    long = _stacked(
+        members.select(
             "segment_id", F.lit(dimension).alias("dimension"), "units",
             F.explode(f"{dimension}_shares").alias("key", "share"),
         ).groupBy("segment_id", "dimension", "key").agg(
             F.sum(F.col("units") * F.col("share")).alias("units")
-        )  # fmt: skip
-        long = part if long is None else long.unionByName(part)
-    assert long is not None
+        )
+        for dimension in DIMENSIONS
+    )  # fmt: skip
     return _profiles("customer", sizes, long, _demographics(members), model_version)
 
 
@@ -176,13 +183,12 @@ def store_profiles(
         F.sum("units").alias("units"),
         F.sum("revenue").alias("revenue"),
     )
-    long = None
-    for dimension in DIMENSIONS:
-        part = sales.groupBy("segment_id", F.lit(dimension).alias("dimension"),
-                             F.col(dimension).alias("key")).agg(
-            F.sum("units").cast("double").alias("units"))  # fmt: skip
-        long = part if long is None else long.unionByName(part)
-    assert long is not None
+    long = _stacked(
+        sales.groupBy("segment_id", F.lit(dimension).alias("dimension"),
+                      F.col(dimension).alias("key")).agg(
+            F.sum("units").cast("double").alias("units"))
+        for dimension in DIMENSIONS
+    )  # fmt: skip
     customers = customer_features.join(store_segments, "bikeshop_id")
     return _profiles("store", sizes, long, _demographics(customers), model_version)
 
