@@ -3,7 +3,8 @@
 Every table model is marked `cache lazy table` when built, so its tests read memory instead of
 planning a Delta scan each; the command clears the cache when it ends. These tests prove the
 two properties that make it safe: Spark never serves a replaced or dropped Delta table from
-its cache, and no cached table outlives the dbt command that built it.
+its cache, and no cached table outlives the dbt command that built it. A third shows the size
+rule: a table larger than velos_cache_max_mb (VELOS_CACHE_MAX_MB) is left to Delta.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from velos.dbt import run_dbt
 
 pytestmark = pytest.mark.spark
 
@@ -46,3 +49,36 @@ def test_no_table_stays_cached_after_the_build(
             if table.isTemporary:
                 continue
             assert not spark.catalog.isCached(f"{schema}.{table.name}"), (schema, table.name)
+
+
+@pytest.mark.after_readers(4)  # its `dbt run` is recorded as the last build: after every reader
+def test_only_tables_up_to_the_size_limit_are_cached(
+    spark: Any, demo_export: Path, build_export: Callable[[Path], float], monkeypatch: Any
+) -> None:
+    import dbt.cli.main
+
+    if not spark.catalog.tableExists("marts.dim_bikes"):  # any build of the demo data will do
+        build_export(demo_export)
+    statements: list[str] = []
+
+    def record(event: Any) -> None:
+        if event.info.name == "SQLQuery":
+            # without dbt's query comment (/* {...} */) and quotes
+            sql = event.data.sql.rsplit("*/", 1)[-1].replace("`", "")
+            statements.append(" ".join(sql.split()))
+
+    class Recording(dbt.cli.main.dbtRunner):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(callbacks=[record])
+
+    monkeypatch.setattr(dbt.cli.main, "dbtRunner", Recording)
+    size_mb = spark.sql("describe detail marts.dim_bikes").first()["sizeInBytes"] / 2**20
+    for limit_mb, cached in ((size_mb * 2, True), (size_mb / 2, False)):
+        statements.clear()
+        run_dbt(
+            ["run", "--select", "dim_bikes"],
+            vars={"data_dir": str(demo_export), "velos_cache_max_mb": limit_mb},
+        )
+        caches = [sql for sql in statements if sql.startswith("cache")]
+        assert caches == (["cache lazy table marts.dim_bikes"] if cached else []), limit_mb
+        assert "describe detail marts.dim_bikes" in statements
