@@ -20,8 +20,10 @@
     `--vars '{velos_cache_tables: false}'` or VELOS_CACHE_TABLES=0.
 #}
 {% macro velos_caching() -%}
-    {%- set default = env_var('VELOS_CACHE_TABLES', '1') not in ('0', 'false') -%}
-    {{ return(var('velos_cache_tables', default) and target.name == 'local') }}
+    {#- velos passes its settings as vars (text); a plain `dbt` command reads the environment -#}
+    {%- set default = env_var('VELOS_CACHE_TABLES', '1') -%}
+    {%- set value = var('velos_cache_tables', default) | string | lower -%}
+    {{ return(value not in ('0', 'false') and target.name == 'local') }}
 {%- endmacro %}
 
 
@@ -31,8 +33,10 @@
             (raw lines, maps), where a test reads one or two columns of the Parquet files, and
             the planning the cache saves is the same for any size. Delta's own file statistics
             give the size: no scan. -#}
-        {%- set limit_mb = var('velos_cache_max_mb', env_var('VELOS_CACHE_MAX_MB', '64')) | float -%}
-        {%- set size = run_query('describe detail ' ~ relation).columns['sizeInBytes'].values()[0] -%}
+        {%- set default_mb = env_var('VELOS_CACHE_MAX_MB', '64') -%}
+        {%- set limit_mb = var('velos_cache_max_mb', default_mb) | float -%}
+        {%- set detail = run_query('describe detail ' ~ relation) -%}
+        {%- set size = detail.columns['sizeInBytes'].values()[0] -%}
         {%- if size is not none and size <= limit_mb * 1024 * 1024 -%}
             cache lazy table {{ relation }}
         {%- endif -%}

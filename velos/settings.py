@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     delta_snapshot_partitions: int = Field(
         1, ge=1, validation_alias="VELOS_DELTA_SNAPSHOT_PARTITIONS"
     )
+    # Spark's cache for the data tests (macros/velos_cache_for_tests.sql): on or off, and the
+    # largest table it holds, in MB of Delta files (a larger one is left to Delta)
+    cache_tables: bool = Field(True, validation_alias="VELOS_CACHE_TABLES")
+    cache_max_mb: float = Field(64.0, ge=0, validation_alias="VELOS_CACHE_MAX_MB")
 
     # where Spark runs: local[*] (the embedded session) or a cluster's master URL, e.g.
     # spark://127.0.0.1:7077 (velos cluster start), yarn, k8s://... (README, "Running on a
@@ -222,6 +226,8 @@ class Settings(BaseSettings):
             "data_dir": str(spark_readable(self.data_dir)),
             "velos_threads": str(self.threads),
             "velos_delta_snapshot_partitions": str(self.delta_snapshot_partitions),
+            "velos_cache_tables": str(self.cache_tables).lower(),
+            "velos_cache_max_mb": str(self.cache_max_mb),
             "velos_spark_master": self.spark_master,
             "velos_driver_memory": self.spark_driver_memory,
             "velos_executor_memory": self.spark_executor_memory,
