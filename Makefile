@@ -88,8 +88,9 @@ bench: setup ## the benchmarks (generator, seed loader, Cassandra loader, whole 
 	$(BIN)/python benchmarks/bench_segment.py
 
 # tens of minutes: the whole pipeline on 1M and 10M generated order lines (issue: scale)
-bench-scale: setup ## velos run end to end on 1,000,000 and 10,000,000 order lines; see BENCHMARKS.md
+bench-scale: setup ## velos run end to end on 1M and 10M order lines, then a 1 % incremental run on 10M; see BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_incremental.py
 
 docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	$(BIN)/velos docs

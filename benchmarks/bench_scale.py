@@ -98,7 +98,7 @@ class PeakMemory:
         self._thread.join()
 
 
-def _timed_command(
+def timed_command(
     command: list[str], env: dict[str, str], log: Path
 ) -> tuple[float, dict[str, Any], list[tuple[float, str]]]:
     """Run a command, keeping each output line with the seconds since start; its peak memory."""
@@ -144,7 +144,7 @@ def run_size(order_lines: int, load: bool, work: Path) -> dict[str, Any]:
     home = work / f"home-baseline-{order_lines}"
     env = {**base_env, "VELOS_HOME": str(home)}
     command = [sys.executable, __file__, "--baseline", str(data), str(home / "delta")]
-    seconds, memory, lines = _timed_command(command, env, work / f"baseline-{order_lines}.log")
+    seconds, memory, lines = timed_command(command, env, work / f"baseline-{order_lines}.log")
     # the child's figures: its one JSON line (the JVM may still log after it)
     inner = next(json.loads(text) for _, text in reversed(lines) if text.startswith("{"))
     figures["baseline"] = {"whole_s": seconds, **inner, **memory}
@@ -154,7 +154,7 @@ def run_size(order_lines: int, load: bool, work: Path) -> dict[str, Any]:
     env = {**base_env, "VELOS_HOME": str(home)}
     skip = [] if load else ["load"]
     command = [str(BIN / "velos"), "run", "--data", str(data), *(["--skip", *skip] if skip else [])]
-    seconds, memory, lines = _timed_command(command, env, work / f"run-{order_lines}.log")
+    seconds, memory, lines = timed_command(command, env, work / f"run-{order_lines}.log")
     steps: dict[str, dict[str, Any]] = {}
     for at, text in lines:
         matched = STEP_LINE.match(text)

@@ -1,0 +1,173 @@
+"""Benchmark of the incremental fact table: a later export that adds 1 % new lines to N.
+
+One fresh VELOS_HOME; every command a cold process of its own:
+
+  generate  `velos generate --order-lines N` (default 10,000,000): the first export
+  first     seed it (`velos run --skip check build segment report load`), then
+            `dbt run --select +fct_order_lines`: fct_order_lines created from scratch
+  later     the same export plus N/100 new order lines (new orders, two lines each, of the
+            customers and bikes of the file's last lines, on its last order date), seeded; then
+            the fact table's parents rebuilt from the new raw tables
+  merge     `dbt run --select fct_order_lines`: the incremental run (Delta MERGE on
+            order_id, order_line)
+  full      `dbt run --select fct_order_lines --full-refresh`: the same table rebuilt
+
+For merge and full: the command's wall seconds and the fact table node's own seconds (dbt's
+run_results.json); for the merge, what each of its commits touched (operationMetrics, read
+from the Delta log).
+
+Run: ``.venv/bin/python benchmarks/bench_incremental.py [--order-lines 10000000]``. It prints
+each figure as it comes and writes the table into BENCHMARKS.md between the bench_incremental
+markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench_scale import BIN, EXPORT_FILES, PROJECT_DIR, SEED, machine, timed_command
+from benchmarks_md import write_section
+
+FACT = "model.velos.fct_order_lines"
+MERGE_METRICS = ("numTargetRowsInserted", "numTargetRowsUpdated", "numTargetRowsDeleted",
+                 "numTargetFilesAdded", "numTargetFilesRemoved")  # fmt: skip
+
+
+def add_lines(first: Path, later: Path, order_lines: int, added: int) -> None:
+    """`later` = `first` with `added` new order lines appended to orders.csv."""
+    later.mkdir()
+    for name in EXPORT_FILES:
+        shutil.copyfile(first / name, later / name)
+    with (first / "orders.csv").open("rb") as handle:
+        handle.seek(max(0, handle.seek(0, os.SEEK_END) - 200_000))
+        tail = handle.read()
+    ends_with_newline = tail.endswith(b"\n")
+    # the first line read is the header or a line cut by the seek
+    rows = [line.split(",") for line in tail.decode("utf-8").splitlines()[1:] if line]
+    last = rows[-1]  # index, order.id, order.line, order.date, customer.id, product.id, qty
+    new_lines = []
+    for i in range(added):
+        model = rows[i % len(rows)]
+        order = int(last[1]) + 1 + i // 2
+        new_lines.append(
+            f"{order_lines + i + 1},{order},{i % 2 + 1},{last[3]},{model[4]},{model[5]},1"
+        )
+    with (later / "orders.csv").open("a", encoding="utf-8") as out:
+        out.write(("" if ends_with_newline else "\n") + "\n".join(new_lines))
+
+
+def dbt_run(select: list[str], env: dict[str, str], log: Path) -> dict[str, float]:
+    """One cold `dbt run`; its wall seconds and the fact table node's."""
+    command = [str(BIN / "dbt"), "run", "--select", *select,
+               "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]  # fmt: skip
+    seconds, _, _ = timed_command(command, env, log)
+    results = json.loads(Path(env["DBT_TARGET_PATH"], "run_results.json").read_text())
+    node = {r["unique_id"]: r["execution_time"] for r in results["results"]}.get(FACT)
+    return {"whole_s": seconds, **({"fact_s": node} if node is not None else {})}
+
+
+def commits(home: Path) -> set[Path]:
+    """The fact table's Delta commit files (read from the log: no Spark, no metastore)."""
+    return set((home / "warehouse" / "marts.db" / "fct_order_lines" / "_delta_log").glob("*.json"))
+
+
+def operations(files: set[Path]) -> list[dict[str, Any]]:
+    """Each commit's operation and operationMetrics, oldest first."""
+    found = []
+    for path in sorted(files):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            info = json.loads(line).get("commitInfo")
+            if info:
+                found.append({"operation": info["operation"],
+                              "metrics": info.get("operationMetrics", {})})  # fmt: skip
+    return found
+
+
+def run(order_lines: int, work: Path) -> dict[str, Any]:
+    first, later, home = work / "first", work / "later", work / "home"
+    env = {**os.environ, "VELOS_HOME": str(home), "DBT_TARGET_PATH": str(work / "target"),
+           "VELOS_JARS": str(PROJECT_DIR / ".velos" / "jars")}  # fmt: skip
+    subprocess_env = {**env, "VELOS_DATA_DIR": str(first)}
+    print(f"[bench] generate {order_lines:,} lines", flush=True)
+    timed_command([str(BIN / "velos"), "generate", "--out", str(first), "--order-lines",
+                   str(order_lines), "--seed", str(SEED)], env, work / "generate.log")  # fmt: skip
+    added = order_lines // 100
+    add_lines(first, later, order_lines, added)
+
+    def seed(data: Path) -> None:
+        timed_command([str(BIN / "velos"), "run", "--data", str(data), "--skip", "check",
+                       "build", "segment", "report", "load"], env, work / "seed.log")  # fmt: skip
+
+    print("[bench] first export: seed, fct_order_lines and its parents from scratch", flush=True)
+    seed(first)
+    dbt_run(["+fct_order_lines", "--full-refresh"], subprocess_env, work / "first.log")
+    print(f"[bench] later export (+{added:,} lines): seed, the parents", flush=True)
+    seed(later)
+    subprocess_env["VELOS_DATA_DIR"] = str(later)
+    dbt_run(["+fct_order_lines", "--exclude", "fct_order_lines"], subprocess_env,
+            work / "parents.log")  # fmt: skip
+    before = commits(home)
+    merge = dbt_run(["fct_order_lines"], subprocess_env, work / "merge.log")
+    merge_commits = operations(commits(home) - before)
+    print(f"[bench] merge: {json.dumps(merge)}", flush=True)
+    full = dbt_run(["fct_order_lines", "--full-refresh"], subprocess_env, work / "full.log")
+    print(f"[bench] full rebuild: {json.dumps(full)}", flush=True)
+    return {"order_lines": order_lines, "added": added, "merge": merge, "full": full,
+            "commits": merge_commits}  # fmt: skip
+
+
+def table(result: dict[str, Any]) -> list[str]:
+    merge, full = result["merge"], result["full"]
+    lines = [
+        f"fct_order_lines of {result['order_lines']:,} lines; the later export adds "
+        f"{result['added']:,} new lines (1 %).",
+        "",
+        "| run | fct_order_lines node | whole `dbt run` (cold process) |",
+        "| --- | ---: | ---: |",
+        f"| incremental (MERGE) | {merge['fact_s']:.1f} s | {merge['whole_s']:.1f} s |",
+        f"| full rebuild (--full-refresh) | {full['fact_s']:.1f} s | {full['whole_s']:.1f} s |",
+        f"| full / incremental | {full['fact_s'] / merge['fact_s']:.2f}x | "
+        f"{full['whole_s'] / merge['whole_s']:.2f}x |",
+        "",
+        "The incremental run's commits to the table (Delta operationMetrics):",
+        "",
+    ]
+    for commit in result["commits"]:
+        metrics = commit["metrics"]
+        shown = [f"{name} {int(metrics[name]):,}" for name in MERGE_METRICS if name in metrics]
+        lines.append(f"- {commit['operation']}: " + (", ".join(shown) or "no metrics"))
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--order-lines", type=int, default=10_000_000)
+    parser.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md")
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="velos-bench-incremental-") as work:
+        result = run(args.order_lines, Path(work))
+    lines = table(result)
+    print("\n".join(lines))
+    if not args.no_write:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        write_section(
+            "bench_incremental",
+            "Incremental fact table: 1 % more lines against a full rebuild",
+            [f"Last run: {stamp}, `benchmarks/bench_incremental.py`, on {machine()}; 1-minute "
+             f"load average {load_before:.1f} before.", "", *lines],
+        )  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
