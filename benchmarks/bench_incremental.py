@@ -4,7 +4,7 @@ One fresh VELOS_HOME; every command a cold process of its own:
 
   generate  `velos generate --order-lines N` (default 10,000,000): the first export
   first     seed it (`velos run --skip check build segment report load`), then
-            `dbt run --select +fct_order_lines`: fct_order_lines created from scratch
+            `dbt run --select +fct_order_lines --full-refresh`: the fact table from scratch
   later     the same export plus N/100 new order lines (new orders, two lines each, of the
             customers and bikes of the file's last lines, on its last order date), seeded; then
             the fact table's parents rebuilt from the new raw tables
@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,7 +94,7 @@ def run(order_lines: int, work: Path) -> dict[str, Any]:
     first, later, home = work / "first", work / "later", work / "home"
     env = {**os.environ, "VELOS_HOME": str(home), "DBT_TARGET_PATH": str(work / "target"),
            "VELOS_JARS": str(PROJECT_DIR / ".velos" / "jars")}  # fmt: skip
-    subprocess_env = {**env, "VELOS_DATA_DIR": str(first)}
+    dbt_env = {**env, "VELOS_DATA_DIR": str(first)}
     print(f"[bench] generate {order_lines:,} lines", flush=True)
     timed_command([str(BIN / "velos"), "generate", "--out", str(first), "--order-lines",
                    str(order_lines), "--seed", str(SEED)], env, work / "generate.log")  # fmt: skip
@@ -104,21 +103,22 @@ def run(order_lines: int, work: Path) -> dict[str, Any]:
 
     def seed(data: Path) -> None:
         timed_command([str(BIN / "velos"), "run", "--data", str(data), "--skip", "check",
-                       "build", "segment", "report", "load"], env, work / "seed.log")  # fmt: skip
+                       "build", "segment", "report", "load"], env,
+                      work / f"seed-{data.name}.log")  # fmt: skip
 
     print("[bench] first export: seed, fct_order_lines and its parents from scratch", flush=True)
     seed(first)
-    dbt_run(["+fct_order_lines", "--full-refresh"], subprocess_env, work / "first.log")
+    dbt_run(["+fct_order_lines", "--full-refresh"], dbt_env, work / "first.log")
     print(f"[bench] later export (+{added:,} lines): seed, the parents", flush=True)
     seed(later)
-    subprocess_env["VELOS_DATA_DIR"] = str(later)
-    dbt_run(["+fct_order_lines", "--exclude", "fct_order_lines"], subprocess_env,
+    dbt_env["VELOS_DATA_DIR"] = str(later)
+    dbt_run(["+fct_order_lines", "--exclude", "fct_order_lines"], dbt_env,
             work / "parents.log")  # fmt: skip
     before = commits(home)
-    merge = dbt_run(["fct_order_lines"], subprocess_env, work / "merge.log")
+    merge = dbt_run(["fct_order_lines"], dbt_env, work / "merge.log")
     merge_commits = operations(commits(home) - before)
     print(f"[bench] merge: {json.dumps(merge)}", flush=True)
-    full = dbt_run(["fct_order_lines", "--full-refresh"], subprocess_env, work / "full.log")
+    full = dbt_run(["fct_order_lines", "--full-refresh"], dbt_env, work / "full.log")
     print(f"[bench] full rebuild: {json.dumps(full)}", flush=True)
     return {"order_lines": order_lines, "added": added, "merge": merge, "full": full,
             "commits": merge_commits}  # fmt: skip
@@ -170,4 +170,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +47,13 @@ def test_failing_gates_keep_the_marts_and_the_load_refuses_unproven_marts(
     # the passing build: recorded with its as_of (the UTC date the build started), and the load
     # accepts it. A build that straddles midnight started the day before it finished.
     passed = _last_build(spark)
-    finished = passed["finished_at"]
-    started_on = (finished - timedelta(seconds=seconds)).date()
-    assert passed["as_of"] in {started_on, finished.date()}
+    # the dates in Spark's session time zone (UTC), not in this machine's local one
+    days = spark.sql(
+        f"select to_date(finished_at) as finished_on, to_date(finished_at - "
+        f"make_dt_interval(0, 0, 0, {seconds:.3f})) as started_on from audit.audit_builds "
+        f"where invocation_id = '{passed['invocation_id']}'"
+    ).first()
+    assert passed["as_of"] in {days["started_on"], days["finished_on"]}
     assert (passed["passed"], passed["gates_passed"], passed["gates_total"]) == (True, 3, 3)
     # every model of models/marts: the answer tables and the ML feature tables
     mart_models = list((Path(__file__).resolve().parents[2] / "models" / "marts").glob("*.sql"))
