@@ -51,7 +51,7 @@ test: setup browser postgres ## lint, then every test (dbt build on Spark, Cassa
 	$(BIN)/pytest -m "not cluster"
 
 # minutes: a whole build on two one-core executors, so not part of `make test`
-test-cluster: setup ## start a Spark standalone cluster (master + 2 workers, loopback), run on it, compare with the embedded run
+test-cluster: setup ## a Spark standalone cluster (master + 2 workers) and a two-node Cassandra ring, on loopback: run on them, compare
 	$(BIN)/pytest -m cluster
 
 test-fast: setup ## the tests that need no Spark, Cassandra or browser

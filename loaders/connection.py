@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _ssl_context(params: CassandraConfig) -> ssl.SSLContext | None:
+def tls_context(params: CassandraConfig) -> ssl.SSLContext | None:
     if not params.tls:
         return None
     try:
@@ -60,7 +60,7 @@ def make_cluster(params: CassandraConfig) -> Cluster:
     auth = None
     if params.user:
         auth = PlainTextAuthProvider(username=params.user, password=params.password or "")
-    context = _ssl_context(params)
+    context = tls_context(params)
     profile = ExecutionProfile(
         load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=params.local_dc)),
         consistency_level=ConsistencyLevel.name_to_value[params.consistency_level],

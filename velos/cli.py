@@ -71,22 +71,21 @@ def _docs(args: argparse.Namespace) -> None:
 
 
 def _cassandra(args: argparse.Namespace) -> None:
-    from loaders import node
+    from loaders.node import format_status, ring, status
 
-    settings = _settings(args)
-    local = settings.cassandra_node()
+    nodes = _settings(args).cassandra_nodes(count=args.nodes)
     if args.action == "start":
-        node.start(local)
-        print(node.format_status(node.status(local)))
-    elif args.action == "stop":
-        stopped = node.stop(local)
-        print(
-            f"cassandra: stopped (127.0.0.1:{local.native_port})"
-            if stopped
-            else "cassandra: no node started by velos was running"
-        )
-    else:
-        print(node.format_status(node.status(local)))
+        ring.start(nodes)
+    if args.action == "stop":
+        for local, stopped in zip(nodes, ring.stop(nodes), strict=True):
+            print(
+                f"cassandra: stopped ({local.listen_address}:{local.native_port})"
+                if stopped
+                else f"cassandra: no node started by velos was running on {local.listen_address}"
+            )
+        return
+    for local in nodes:
+        print(format_status(status(local)))
 
 
 def _config(args: argparse.Namespace) -> None:
@@ -198,8 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--data", type=Path, metavar="DIR", help=data_help)
     config.set_defaults(func=_config)
 
-    cassandra = sub.add_parser("cassandra", help="the local Cassandra node (dev and CI)")
+    cassandra = sub.add_parser("cassandra", help="the local Cassandra node or ring (dev and CI)")
     cassandra.add_argument("action", choices=["start", "stop", "status"])
+    cassandra.add_argument(
+        "--nodes",
+        type=int,
+        default=None,
+        help="a local ring of this many nodes on 127.0.0.1, 127.0.0.2, ... "
+        "(default CASSANDRA_LOCAL_NODES, 1)",
+    )
     cassandra.set_defaults(func=_cassandra)
 
     thrift = sub.add_parser("thrift", help="the Spark Thrift Server serving the marts (PowerBI)")

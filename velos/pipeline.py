@@ -243,7 +243,7 @@ def run(settings: Settings, *, skip: Iterable[str] = ()) -> None:
         with console.step("gates") as info:
             info["counts"] = require_passed_build(settings)
         with console.step("cassandra") as info:
-            started = ensure_running(config, settings.cassandra_node())
+            started = ensure_running(config, settings.cassandra_nodes())
             info["counts"] = (
                 f"nothing answered at {config.where}: started the local node (velos cassandra stop)"
                 if started

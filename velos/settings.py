@@ -13,6 +13,7 @@ only ever read from the environment or an untracked ``.env``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -24,7 +25,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from loaders import CassandraConfig
-from loaders.node import NodeConfig
+from loaders.node import NodeConfig, ring
 from velos.errors import VelosError
 
 PROJECT_FILE = "dbt_project.yml"
@@ -122,9 +123,10 @@ class Settings(BaseSettings):
     cassandra_ssl_certfile: Path | None = None
     cassandra_ssl_keyfile: Path | None = None
     cassandra_allow_plaintext_password: bool = False
-    # the local node
+    # the local node, or a local ring of that many nodes on 127.0.0.1, 127.0.0.2, ...
     cassandra_storage_port: int = Field(7000, gt=0, lt=65536)
     cassandra_local_auth: bool = False
+    cassandra_local_nodes: int = Field(1, ge=1, le=9)
     cassandra_heap: str = "2G"
 
     # serving: the Spark Thrift Server (velos thrift) and the Hive metastore it shares
@@ -254,6 +256,21 @@ class Settings(BaseSettings):
             role_password=self._password() if auth else None,
         )
 
+    def cassandra_nodes(
+        self,
+        *,
+        count: int | None = None,
+        auth: bool | None = None,
+        native_port: int | None = None,
+        storage_port: int | None = None,
+    ) -> list[NodeConfig]:
+        """The local node, or the nodes of the local ring (CASSANDRA_LOCAL_NODES above 1)."""
+        count = count or self.cassandra_local_nodes
+        node = self.cassandra_node(auth=auth, native_port=native_port, storage_port=storage_port)
+        if count > 1:
+            node = dataclasses.replace(node, dir=node.dir.with_name(f"{node.dir.name}-ring"))
+        return ring.nodes_of(node, count)
+
     def _password(self) -> str | None:
         return self.cassandra_password.get_secret_value() if self.cassandra_password else None
 
@@ -261,7 +278,7 @@ class Settings(BaseSettings):
         """The loader's configuration (the secured local node's certificate by default)."""
         ca = self.cassandra_ssl_ca
         if ca is None and self.cassandra_local_auth:
-            ca = self.cassandra_node().certificate
+            ca = self.cassandra_nodes()[0].ca_file
         return CassandraConfig(
             hosts=self.cassandra_hosts,
             port=self.cassandra_port,

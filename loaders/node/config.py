@@ -1,4 +1,9 @@
-"""Where one local node lives, how it listens, and how a client reaches it."""
+"""Where one local node lives, how it listens, and how a client reaches it.
+
+A node of a local ring (loaders/node/ring.py) listens on an address of its own (127.0.0.2, ...)
+with the ring's ports, lists every node of the ring as a seed, and keeps the ring's secrets
+(admin password, the CA bundle of every node's certificate) in the ring's folder.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,19 @@ class NodeConfig:
     heap_max: str = "2G"
     role: str | None = None
     role_password: str | None = field(default=None, repr=False)
+    listen_address: str = LISTEN_ADDRESS
+    seeds: tuple[str, ...] = ()  # the ring's addresses; a lone node is its own seed
+    ring_dir: Path | None = None  # where a ring keeps what its nodes share
+
+    @property
+    def cluster_name(self) -> str:
+        name = "velos-auth" if self.auth else "velos-local"
+        return f"{name}-ring" if self.ring_dir else name
+
+    @property
+    def shared_dir(self) -> Path:
+        """The admin login and the CA a client trusts: the ring's folder, or the node's conf."""
+        return self.ring_dir if self.ring_dir else self.conf_dir
 
     @property
     def conf_dir(self) -> Path:
@@ -50,12 +68,17 @@ class NodeConfig:
         return self.conf_dir / "node-cert.pem"
 
     @property
+    def ca_file(self) -> Path:
+        """What a client trusts: the node's certificate, or the bundle of the ring's."""
+        return self.ring_dir / "ring-ca.pem" if self.ring_dir else self.certificate
+
+    @property
     def admin_password_file(self) -> Path:
-        return self.conf_dir / "admin.password"
+        return self.shared_dir / "admin.password"
 
     @property
     def roles_ready_file(self) -> Path:
-        return self.conf_dir / "roles.ready"
+        return self.shared_dir / "roles.ready"
 
     def admin_credentials(self) -> tuple[str, str]:
         """The login the node module itself uses on a secured node."""
@@ -65,9 +88,9 @@ class NodeConfig:
 
     def client(self, **changes: object) -> CassandraConfig:
         """A client config for this node (its admin login and certificate when secured)."""
-        values: dict[str, object] = {"hosts": (LISTEN_ADDRESS,), "port": self.native_port}
+        values: dict[str, object] = {"hosts": (self.listen_address,), "port": self.native_port}
         if self.auth:
             user, password = self.admin_credentials()
-            values.update(user=user, password=password, ssl_ca=str(self.certificate))
+            values.update(user=user, password=password, ssl_ca=str(self.ca_file))
         values.update(changes)
         return CassandraConfig(**values)  # type: ignore[arg-type]

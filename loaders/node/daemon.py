@@ -10,11 +10,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from loaders.config import CassandraConfig, is_loopback
 from loaders.connection import probe
-from loaders.errors import LoaderError, NothingAnswers
+from loaders.errors import LoaderError
 from loaders.node import files, roles
-from loaders.node.config import LISTEN_ADDRESS, NodeConfig
+from loaders.node.config import NodeConfig
 
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 60.0
@@ -54,7 +53,7 @@ def read_pid(node: NodeConfig) -> int | None:
     return None
 
 
-def port_open(port: int, host: str = LISTEN_ADDRESS, timeout: float = 0.5) -> bool:
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return True
@@ -64,7 +63,7 @@ def port_open(port: int, host: str = LISTEN_ADDRESS, timeout: float = 0.5) -> bo
 
 def version(node: NodeConfig) -> str | None:
     """The node's Cassandra version when it answers a query as its admin, else None."""
-    if not port_open(node.native_port):
+    if not port_open(node.listen_address, node.native_port):
         return None
     try:
         return probe(node.client(connect_timeout=3.0))
@@ -105,7 +104,8 @@ def _java_command(node: NodeConfig, conf: Path) -> list[str]:
         f"-Dcassandra.storagedir={node.dir}",
         f"-Dcassandra.triggers_dir={node.dir / 'triggers'}",
         "-Dcassandra-foreground=yes",
-        # single dev node: nothing to gossip with, and the auth superuser is wanted at once
+        # a dev node or a small ring on loopback: gossip settles at once, and the auth
+        # superuser is wanted at once
         "-Dcassandra.skip_wait_for_gossip_to_settle=0",
         "-Dcassandra.superuser_setup_delay_ms=0",
         "-cp",
@@ -114,21 +114,22 @@ def _java_command(node: NodeConfig, conf: Path) -> list[str]:
     ]
 
 
-def start(node: NodeConfig, *, timeout: float = START_TIMEOUT_S) -> NodeConfig:
+def start(node: NodeConfig, *, timeout: float = START_TIMEOUT_S, secure: bool = True) -> NodeConfig:
     """Start the node (or find it already running) and wait until it answers CQL.
 
     Harmless when the node already runs. Raises LoaderError when the jars are missing, when
     another process holds a port, or when the node does not answer within ``timeout``
     seconds (the message carries the tail of the node log). A secured node then gets its
-    roles (loaders/node/roles.py).
+    roles (loaders/node/roles.py) unless ``secure`` is False (a ring sets them up once all
+    of its nodes are up).
     """
     pid = read_pid(node)
     if pid is None:
         for port in (node.native_port, node.storage_port):
-            if port_open(port):
+            if port_open(node.listen_address, port):
                 raise LoaderError(
-                    f"127.0.0.1:{port} is already in use by a process velos did not start; "
-                    "stop it, or point CASSANDRA_PORT / CASSANDRA_STORAGE_PORT elsewhere"
+                    f"{node.listen_address}:{port} is already in use by a process velos did not "
+                    "start; stop it, or point CASSANDRA_PORT / CASSANDRA_STORAGE_PORT elsewhere"
                 )
         conf = files.write_config(node)
         command = _java_command(node, conf)
@@ -146,7 +147,7 @@ def start(node: NodeConfig, *, timeout: float = START_TIMEOUT_S) -> NodeConfig:
         node.pid_file.write_text(f"{process.pid}\n")
         pid = process.pid
     _wait_ready(node, pid, timeout)
-    if node.auth:
+    if node.auth and secure:
         roles.secure(node)
     return node
 
@@ -159,7 +160,7 @@ def _wait_ready(node: NodeConfig, pid: int, timeout: float) -> None:
             raise LoaderError(
                 f"the Cassandra node (pid {pid}) exited during start-up.\n{_log_tail(node)}"
             )
-        if port_open(node.native_port):
+        if port_open(node.listen_address, node.native_port):
             try:
                 probe(node.client())
                 return
@@ -168,8 +169,8 @@ def _wait_ready(node: NodeConfig, pid: int, timeout: float) -> None:
         time.sleep(1.0)
     raise LoaderError(
         f"the Cassandra node (pid {pid}) did not answer a CQL query on "
-        f"127.0.0.1:{node.native_port} within {timeout:.0f}s ({last}); see {node.log_file}, "
-        f"or run `velos cassandra stop` and start again.\n{_log_tail(node)}"
+        f"{node.listen_address}:{node.native_port} within {timeout:.0f}s ({last}); see "
+        f"{node.log_file}, or run `velos cassandra stop` and start again.\n{_log_tail(node)}"
     )
 
 
@@ -205,7 +206,7 @@ def status(node: NodeConfig) -> dict[str, object]:
     found = version(node)
     return {
         "pid": pid,
-        "host": LISTEN_ADDRESS,
+        "host": node.listen_address,
         "port": node.native_port,
         "auth": node.auth,
         "running": pid is not None,
@@ -213,7 +214,7 @@ def status(node: NodeConfig) -> dict[str, object]:
         "version": found,
         "dir": str(node.dir),
         "log": str(node.log_file),
-        "tls_certificate": str(node.certificate) if node.auth else None,
+        "tls_certificate": str(node.ca_file) if node.auth else None,
     }
 
 
@@ -231,22 +232,3 @@ def format_status(info: dict[str, object]) -> str:
             f"(Cassandra {info['version']})"
         )
     return f"cassandra: not running (would listen on {info['host']}:{info['port']})"
-
-
-def ensure_running(config: CassandraConfig, node: NodeConfig) -> bool:
-    """Use the node that answers ``config`` (the loader's own connection), or start ``node``.
-
-    Only "nothing answers" leads to a start: a refused login or a TLS mismatch means a node
-    is there, and its error is raised as it is. Returns True when this call started the node.
-    """
-    if node.auth and config.ssl_ca == str(node.certificate) and not node.certificate.is_file():
-        start(node)  # the secured node makes its certificate on its first start
-        return True
-    try:
-        probe(config)
-        return False
-    except NothingAnswers:
-        if not all(is_loopback(host) for host in config.hosts):
-            raise
-    start(node)
-    return True

@@ -15,7 +15,7 @@ from pathlib import Path
 from string import Template
 
 from loaders.errors import LoaderError
-from loaders.node.config import LISTEN_ADDRESS, NodeConfig
+from loaders.node.config import NodeConfig
 
 SUBDIRS = ("conf", "triggers", "data", "commitlog", "saved_caches", "hints", "cdc_raw", "logs")
 
@@ -43,9 +43,9 @@ def write_private(path: Path, text: str) -> None:
 
 
 def self_signed_certificate(
-    keystore: Path, certificate: Path, password_file: Path, name: str
+    keystore: Path, certificate: Path, password_file: Path, name: str, address: str = "127.0.0.1"
 ) -> None:
-    """A self-signed key pair for 127.0.0.1 in a PKCS12 ``keystore``, its certificate as PEM.
+    """A self-signed key pair for ``address`` in a PKCS12 ``keystore``, its certificate as PEM.
 
     Made with keytool, which comes with the JDK the node already needs. The password is read
     by keytool from ``password_file`` (``-storepass:file``).
@@ -59,7 +59,7 @@ def self_signed_certificate(
         subprocess.run(
             [*keytool, "-genkeypair", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
              "-dname", f"CN={name}", "-keypass:file", str(password_file),
-             "-ext", f"SAN=ip:{LISTEN_ADDRESS},dns:localhost"],
+             "-ext", f"SAN=ip:{address},dns:localhost"],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
         subprocess.run(
@@ -73,13 +73,29 @@ def self_signed_certificate(
         ) from None
 
 
-def _client_encryption(node: NodeConfig) -> str:
-    """Make the node's TLS key pair once, and the yaml section that uses it."""
-    keystore = node.conf_dir / "node-keystore.p12"
-    password_file = node.conf_dir / "node-keystore.password"
+def _keystore(node: NodeConfig) -> tuple[Path, Path]:
+    return node.conf_dir / "node-keystore.p12", node.conf_dir / "node-keystore.password"
+
+
+def ensure_certificate(node: NodeConfig) -> Path:
+    """Make the node's TLS key pair once (naming its own address); its certificate."""
+    keystore, password_file = _keystore(node)
     if not (keystore.is_file() and password_file.is_file() and node.certificate.is_file()):
+        for sub in SUBDIRS:
+            (node.dir / sub).mkdir(parents=True, exist_ok=True)
+        node.conf_dir.chmod(0o700)
         write_private(password_file, secrets.token_urlsafe(18))
-        self_signed_certificate(keystore, node.certificate, password_file, "velos local node")
+        self_signed_certificate(
+            keystore, node.certificate, password_file,
+            f"velos local node {node.listen_address}", node.listen_address,
+        )  # fmt: skip
+    return node.certificate
+
+
+def _client_encryption(node: NodeConfig) -> str:
+    """The yaml section of client TLS, with the node's key pair."""
+    ensure_certificate(node)
+    keystore, password_file = _keystore(node)
     return Template(template("client_encryption.yaml")).substitute(
         keystore=keystore, password=password_file.read_text().strip()
     )
@@ -90,14 +106,17 @@ def write_config(node: NodeConfig) -> Path:
     for sub in SUBDIRS:
         (node.dir / sub).mkdir(parents=True, exist_ok=True)
     node.conf_dir.chmod(0o700)
+    seeds = node.seeds or (node.listen_address,)
     yaml = Template(template("cassandra.yaml")).substitute(
-        cluster_name="velos-auth" if node.auth else "velos-local",
-        listen=LISTEN_ADDRESS,
+        cluster_name=node.cluster_name,
+        listen=node.listen_address,
+        seeds=",".join(f"{seed}:{node.storage_port}" for seed in seeds),
         storage_port=node.storage_port,
         native_port=node.native_port,
         node_dir=node.dir,
         authenticator="PasswordAuthenticator" if node.auth else "AllowAllAuthenticator",
         authorizer="CassandraAuthorizer" if node.auth else "AllowAllAuthorizer",
+        auth_read_consistency="LOCAL_QUORUM" if len(seeds) >= 3 else "LOCAL_ONE",
         client_encryption=_client_encryption(node) if node.auth else "",
     )
     write_private(node.conf_dir / "cassandra.yaml", yaml)

@@ -5,6 +5,9 @@ everyone. On its first start the secured node gets an admin role with a random p
 in a file readable by its owner only), the default superuser is re-passworded at random and
 can no longer log in, and the project's role (CASSANDRA_USER / CASSANDRA_PASSWORD) is created
 without superuser rights, allowed to create keyspaces (and so to own the ones it creates).
+
+On a ring, ``system_auth`` first gets one replica per node, so that every node holds every
+login (a node of the ring needs no other to check one).
 """
 
 from __future__ import annotations
@@ -23,6 +26,11 @@ def secure(node: NodeConfig) -> None:
         admin_password = secrets.token_urlsafe(24)
         write_private(node.admin_password_file, admin_password)
         with session(node.client(user=DEFAULT_SUPERUSER[0], password=DEFAULT_SUPERUSER[1])) as s:
+            if len(node.seeds) > 1:
+                s.execute(
+                    "ALTER KEYSPACE system_auth WITH replication = "
+                    f"{{'class': 'SimpleStrategy', 'replication_factor': {len(node.seeds)}}}"
+                )
             s.execute(
                 f"CREATE ROLE IF NOT EXISTS {ADMIN_ROLE} WITH SUPERUSER = true AND LOGIN = true "
                 "AND PASSWORD = %s",
