@@ -12,9 +12,9 @@ One fresh VELOS_HOME; every command a cold process of its own:
             order_id, order_line)
   full      `dbt run --select fct_order_lines --full-refresh`: the same table rebuilt
 
-For merge and full: the command's wall seconds and the fact table node's own seconds (dbt's
-run_results.json); for the merge, what each of its commits touched (operationMetrics, read
-from the Delta log).
+For merge and full: the command's wall seconds, the fact table node's own seconds (dbt's
+run_results.json) and its statements that took a second or more (dbt's debug log); for the
+merge, what each of its commits touched (operationMetrics, read from the Delta log).
 
 Run: ``.venv/bin/python benchmarks/bench_incremental.py [--order-lines 10000000]``. It prints
 each figure as it comes and writes the table into BENCHMARKS.md between the bench_incremental
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -63,14 +64,43 @@ def add_lines(first: Path, later: Path, order_lines: int, added: int) -> None:
         out.write(("" if ends_with_newline else "\n") + "\n".join(new_lines))
 
 
-def dbt_run(select: list[str], env: dict[str, str], log: Path) -> dict[str, float]:
-    """One cold `dbt run`; its wall seconds and the fact table node's."""
+# a record of dbt's debug log: "\x1b[0m08:00:40.748556 [debug] [Thread-62 ]: message"
+RECORD = re.compile(
+    r"^(?:\x1b\[0m)?\d\d:\d\d:\d\d\.\d+ \[\w+ *\] \[(?P<thread>[^\]]+)\]: (?P<text>.*)"
+)
+STATUS = re.compile(r"SQL status: \w+ in (?P<seconds>[\d.]+) seconds")
+
+
+def slow_statements(debug_log: Path, minimum_s: float = 1.0) -> list[tuple[str, float]]:
+    """The fact table node's statements of at least ``minimum_s``: (first SQL words, seconds)."""
+    found: list[tuple[str, float]] = []
+    thread, statement, reading = None, "", False
+    for line in debug_log.read_text(encoding="utf-8", errors="replace").splitlines():
+        record = RECORD.match(line)
+        if record is None:
+            words = line.strip()
+            if reading and words and not words.startswith("--"):
+                statement, reading = " ".join(words.split()[:5]), False
+            continue
+        reading = False
+        if record["text"].startswith(f"On {FACT}: /*"):
+            thread, statement, reading = record["thread"], "", True
+        elif record["thread"] == thread and (status := STATUS.search(record["text"])):
+            found.append((statement, float(status["seconds"])))
+    return [(words, seconds) for words, seconds in found if seconds >= minimum_s]
+
+
+def dbt_run(select: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
+    """One cold `dbt run`: its wall seconds, the fact table node's, and its slow statements."""
     command = [str(BIN / "dbt"), "run", "--select", *select,
                "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]  # fmt: skip
-    seconds, _, _ = timed_command(command, env, log)
+    logs = log.with_suffix(".dbt-logs")
+    seconds, _, _ = timed_command(command, {**env, "DBT_LOG_PATH": str(logs)}, log)
     results = json.loads(Path(env["DBT_TARGET_PATH"], "run_results.json").read_text())
     node = {r["unique_id"]: r["execution_time"] for r in results["results"]}.get(FACT)
-    return {"whole_s": seconds, **({"fact_s": node} if node is not None else {})}
+    if node is None:
+        return {"whole_s": seconds}
+    return {"whole_s": seconds, "fact_s": node, "statements": slow_statements(logs / "dbt.log")}
 
 
 def commits(home: Path) -> set[Path]:
@@ -118,6 +148,7 @@ def run(order_lines: int, work: Path) -> dict[str, Any]:
     merge = dbt_run(["fct_order_lines"], dbt_env, work / "merge.log")
     merge_commits = operations(commits(home) - before)
     print(f"[bench] merge: {json.dumps(merge)}", flush=True)
+    merge_commits = merge_commits or [{"operation": "(none)", "metrics": {}}]
     full = dbt_run(["fct_order_lines", "--full-refresh"], dbt_env, work / "full.log")
     print(f"[bench] full rebuild: {json.dumps(full)}", flush=True)
     return {"order_lines": order_lines, "added": added, "merge": merge, "full": full,
@@ -137,9 +168,13 @@ def table(result: dict[str, Any]) -> list[str]:
         f"| full / incremental | {full['fact_s'] / merge['fact_s']:.2f}x | "
         f"{full['whole_s'] / merge['whole_s']:.2f}x |",
         "",
-        "The incremental run's commits to the table (Delta operationMetrics):",
+        "The fact table node's statements of a second or more (dbt's debug log):",
         "",
     ]
+    for run_name, figures in (("incremental", merge), ("full rebuild", full)):
+        shown = [f"`{words}` {seconds:.1f} s" for words, seconds in figures["statements"]]
+        lines.append(f"- {run_name}: " + ("; ".join(shown) or "none"))
+    lines += ["", "The incremental run's commits to the table (Delta operationMetrics):", ""]
     for commit in result["commits"]:
         metrics = commit["metrics"]
         shown = [f"{name} {int(metrics[name]):,}" for name in MERGE_METRICS if name in metrics]
