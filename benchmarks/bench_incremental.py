@@ -37,8 +37,12 @@ from bench_scale import BIN, EXPORT_FILES, PROJECT_DIR, SEED, machine, timed_com
 from benchmarks_md import write_section
 
 FACT = "model.velos.fct_order_lines"
-MERGE_METRICS = ("numTargetRowsInserted", "numTargetRowsUpdated", "numTargetRowsDeleted",
-                 "numTargetFilesAdded", "numTargetFilesRemoved")  # fmt: skip
+COMMIT_METRICS = (
+    "numTargetRowsInserted", "numTargetRowsUpdated", "numTargetRowsDeleted",
+    "numTargetFilesAdded", "numTargetFilesRemoved", "numOutputRows", "numFiles",
+)  # fmt: skip
+# the bytes a commit wrote: a MERGE's new files, a CREATE OR REPLACE's whole table
+BYTES_WRITTEN = ("numTargetBytesAdded", "numOutputBytes")
 
 
 def add_lines(first: Path, later: Path, order_lines: int, added: int) -> None:
@@ -148,11 +152,17 @@ def run(order_lines: int, work: Path) -> dict[str, Any]:
     merge = dbt_run(["fct_order_lines"], dbt_env, work / "merge.log")
     merge_commits = operations(commits(home) - before)
     print(f"[bench] merge: {json.dumps(merge)}", flush=True)
-    merge_commits = merge_commits or [{"operation": "(none)", "metrics": {}}]
+
+    before = commits(home)
     full = dbt_run(["fct_order_lines", "--full-refresh"], dbt_env, work / "full.log")
+    full_commits = operations(commits(home) - before)
     print(f"[bench] full rebuild: {json.dumps(full)}", flush=True)
     return {"order_lines": order_lines, "added": added, "merge": merge, "full": full,
-            "commits": merge_commits}  # fmt: skip
+            "commits": {"incremental": merge_commits, "full rebuild": full_commits}}  # fmt: skip
+
+
+def bytes_written(run_commits: list[dict[str, Any]]) -> float:
+    return sum(float(c["metrics"].get(name, 0)) for c in run_commits for name in BYTES_WRITTEN)
 
 
 def table(result: dict[str, Any]) -> list[str]:
@@ -181,11 +191,22 @@ def table(result: dict[str, Any]) -> list[str]:
         "The rest: statements under a second, dbt's own work, and the Spark jobs of queries whose "
         "rows dbt fetches after the log's timing (run_query).",
     ]
-    lines += ["", "The incremental run's commits to the table (Delta operationMetrics):", ""]
-    for commit in result["commits"]:
-        metrics = commit["metrics"]
-        shown = [f"{name} {int(metrics[name]):,}" for name in MERGE_METRICS if name in metrics]
-        lines.append(f"- {commit['operation']}: " + (", ".join(shown) or "no metrics"))
+    lines += ["", "Each run's commits to the table (Delta operationMetrics):", ""]
+    for run_name, run_commits in result["commits"].items():
+        for commit in run_commits:
+            metrics = commit["metrics"]
+            shown = [f"{name} {int(metrics[name]):,}" for name in COMMIT_METRICS if name in metrics]
+            lines.append(
+                f"- {run_name}, {commit['operation']}: " + (", ".join(shown) or "no metrics")
+            )
+    written = {name: bytes_written(run_commits) / 2**20
+               for name, run_commits in result["commits"].items()}  # fmt: skip
+    lines += [
+        "",
+        f"Data files written: incremental {written['incremental']:.1f} MB, full rebuild "
+        f"{written['full rebuild']:.1f} MB (what each run adds to the table's storage until "
+        "VACUUM, and what time travel keeps).",
+    ]
     return lines
 
 
