@@ -11,8 +11,11 @@ One fresh VELOS_HOME; every command a cold process of its own:
   merge     `dbt run --select fct_order_lines`: the incremental run (Delta MERGE on
             order_id, order_line)
   full      `dbt run --select fct_order_lines --full-refresh`: the same table rebuilt
+  daily     an extract of only N/100 lines newer still (the catalogue files as they were),
+            seeded, the parents rebuilt, then the incremental run with
+            keep_missing_order_lines: what a daily export of the last day's orders costs
 
-For merge and full: the command's wall seconds, the fact table node's own seconds (dbt's
+For merge, full and daily: the command's wall seconds, the fact table node's own seconds (dbt's
 run_results.json) and its statements that took a second or more (dbt's debug log); for the
 merge, what each of its commits touched (operationMetrics, read from the Delta log).
 
@@ -45,27 +48,46 @@ COMMIT_METRICS = (
 BYTES_WRITTEN = ("numTargetBytesAdded", "numOutputBytes")
 
 
+def new_lines(orders: Path, first_index: int, count: int) -> list[str]:
+    """``count`` order lines after the last order of ``orders`` (new orders, two lines each,
+    of the customers and bikes of the file's last lines, on its last order date)."""
+    with orders.open("rb") as handle:
+        handle.seek(max(0, handle.seek(0, os.SEEK_END) - 200_000))
+        tail = handle.read()
+    # the first line read is the header or a line cut by the seek
+    rows = [line.split(",") for line in tail.decode("utf-8").splitlines()[1:] if line]
+    last = rows[-1]  # index, order.id, order.line, order.date, customer.id, product.id, qty
+    return [
+        f"{first_index + i},{int(last[1]) + 1 + i // 2},{i % 2 + 1},{last[3]},"
+        f"{rows[i % len(rows)][4]},{rows[i % len(rows)][5]},1"
+        for i in range(count)
+    ]
+
+
 def add_lines(first: Path, later: Path, order_lines: int, added: int) -> None:
     """`later` = `first` with `added` new order lines appended to orders.csv."""
     later.mkdir()
     for name in EXPORT_FILES:
         shutil.copyfile(first / name, later / name)
     with (first / "orders.csv").open("rb") as handle:
-        handle.seek(max(0, handle.seek(0, os.SEEK_END) - 200_000))
-        tail = handle.read()
-    ends_with_newline = tail.endswith(b"\n")
-    # the first line read is the header or a line cut by the seek
-    rows = [line.split(",") for line in tail.decode("utf-8").splitlines()[1:] if line]
-    last = rows[-1]  # index, order.id, order.line, order.date, customer.id, product.id, qty
-    new_lines = []
-    for i in range(added):
-        model = rows[i % len(rows)]
-        order = int(last[1]) + 1 + i // 2
-        new_lines.append(
-            f"{order_lines + i + 1},{order},{i % 2 + 1},{last[3]},{model[4]},{model[5]},1"
-        )
+        handle.seek(-1, os.SEEK_END)
+        ends_with_newline = handle.read(1) == b"\n"
+    lines = new_lines(first / "orders.csv", order_lines + 1, added)
     with (later / "orders.csv").open("a", encoding="utf-8") as out:
-        out.write(("" if ends_with_newline else "\n") + "\n".join(new_lines))
+        out.write(("" if ends_with_newline else "\n") + "\n".join(lines))
+
+
+def daily_extract(later: Path, daily: Path, first_index: int, count: int) -> None:
+    """`daily` = the catalogue files of `later` and only `count` orders lines newer than all
+    of its own: what an export of the last day's orders holds."""
+    daily.mkdir()
+    for name in EXPORT_FILES:
+        if name != "orders.csv":
+            shutil.copyfile(later / name, daily / name)
+    with (later / "orders.csv").open(encoding="utf-8") as handle:
+        header = handle.readline()
+    lines = new_lines(later / "orders.csv", first_index, count)
+    (daily / "orders.csv").write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 # a record of dbt's debug log: "\x1b[0m08:00:40.748556 [debug] [Thread-62 ]: message"
@@ -94,9 +116,11 @@ def slow_statements(debug_log: Path, minimum_s: float = 1.0) -> list[tuple[str, 
     return [(words, seconds) for words, seconds in found if seconds >= minimum_s]
 
 
-def dbt_run(select: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
+def dbt_run(
+    select: list[str], env: dict[str, str], log: Path, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """One cold `dbt run`: its wall seconds, the fact table node's, and its slow statements."""
-    command = [str(BIN / "dbt"), "run", "--select", *select,
+    command = [str(BIN / "dbt"), "run", "--select", *select, *extra,
                "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]  # fmt: skip
     logs = log.with_suffix(".dbt-logs")
     seconds, _, _ = timed_command(command, {**env, "DBT_LOG_PATH": str(logs)}, log)
@@ -125,7 +149,7 @@ def operations(files: set[Path]) -> list[dict[str, Any]]:
 
 
 def run(order_lines: int, work: Path) -> dict[str, Any]:
-    first, later, home = work / "first", work / "later", work / "home"
+    first, later, daily, home = work / "first", work / "later", work / "daily", work / "home"
     env = {**os.environ, "VELOS_HOME": str(home), "DBT_TARGET_PATH": str(work / "target"),
            "VELOS_JARS": str(PROJECT_DIR / ".velos" / "jars")}  # fmt: skip
     dbt_env = {**env, "VELOS_DATA_DIR": str(first)}
@@ -157,8 +181,22 @@ def run(order_lines: int, work: Path) -> dict[str, Any]:
     full = dbt_run(["fct_order_lines", "--full-refresh"], dbt_env, work / "full.log")
     full_commits = operations(commits(home) - before)
     print(f"[bench] full rebuild: {json.dumps(full)}", flush=True)
+
+    print(f"[bench] daily extract ({added:,} newer lines only): seed, the parents", flush=True)
+    daily_extract(later, daily, order_lines + added + 1, added)
+    seed(daily)
+    dbt_env["VELOS_DATA_DIR"] = str(daily)
+    dbt_run(["+fct_order_lines", "--exclude", "fct_order_lines"], dbt_env,
+            work / "parents-daily.log")  # fmt: skip
+    before = commits(home)
+    keep = ("--vars", "{keep_missing_order_lines: true}")
+    extract = dbt_run(["fct_order_lines"], dbt_env, work / "daily.log", keep)
+    extract_commits = operations(commits(home) - before)
+    print(f"[bench] daily extract merge: {json.dumps(extract)}", flush=True)
     return {"order_lines": order_lines, "added": added, "merge": merge, "full": full,
-            "commits": {"incremental": merge_commits, "full rebuild": full_commits}}  # fmt: skip
+            "extract": extract,
+            "commits": {"incremental": merge_commits, "full rebuild": full_commits,
+                        "daily extract": extract_commits}}  # fmt: skip
 
 
 def bytes_written(run_commits: list[dict[str, Any]]) -> float:
@@ -166,22 +204,28 @@ def bytes_written(run_commits: list[dict[str, Any]]) -> float:
 
 
 def table(result: dict[str, Any]) -> list[str]:
-    merge, full = result["merge"], result["full"]
+    merge, full, extract = result["merge"], result["full"], result["extract"]
     lines = [
         f"fct_order_lines of {result['order_lines']:,} lines; the later export adds "
-        f"{result['added']:,} new lines (1 %).",
+        f"{result['added']:,} new lines (1 %) to the whole history; the daily extract holds "
+        f"only {result['added']:,} lines newer still (built with keep_missing_order_lines).",
         "",
         "| run | fct_order_lines node | whole `dbt run` (cold process) |",
         "| --- | ---: | ---: |",
-        f"| incremental (MERGE) | {merge['fact_s']:.1f} s | {merge['whole_s']:.1f} s |",
-        f"| full rebuild (--full-refresh) | {full['fact_s']:.1f} s | {full['whole_s']:.1f} s |",
+        f"| incremental (MERGE) of the later export | {merge['fact_s']:.1f} s | "
+        f"{merge['whole_s']:.1f} s |",
+        f"| full rebuild (--full-refresh) of the later export | {full['fact_s']:.1f} s | "
+        f"{full['whole_s']:.1f} s |",
         f"| full / incremental | {full['fact_s'] / merge['fact_s']:.2f}x | "
         f"{full['whole_s'] / merge['whole_s']:.2f}x |",
+        f"| incremental (MERGE) of the daily extract | {extract['fact_s']:.1f} s | "
+        f"{extract['whole_s']:.1f} s |",
         "",
         "The fact table node's statements of a second or more (dbt's debug log):",
         "",
     ]
-    for run_name, figures in (("incremental", merge), ("full rebuild", full)):
+    runs = (("incremental", merge), ("full rebuild", full), ("daily extract", extract))
+    for run_name, figures in runs:
         shown = [f"`{words}` {seconds:.1f} s" for words, seconds in figures["statements"]]
         rest = figures["fact_s"] - sum(seconds for _, seconds in figures["statements"])
         shown.append(f"the rest of the node {rest:.1f} s")
@@ -204,8 +248,8 @@ def table(result: dict[str, Any]) -> list[str]:
     lines += [
         "",
         f"Data files written: incremental {written['incremental']:.1f} MB, full rebuild "
-        f"{written['full rebuild']:.1f} MB (what each run adds to the table's storage until "
-        "VACUUM, and what time travel keeps).",
+        f"{written['full rebuild']:.1f} MB, daily extract {written['daily extract']:.1f} MB "
+        "(what each run adds to the table's storage until VACUUM, and what time travel keeps).",
     ]
     return lines
 
