@@ -20,7 +20,9 @@
         {%- set extra = run_query(
             'select (select count(*) from ' ~ target ~ ') - (select count(*) from ' ~ source ~ ')'
         ).columns[0].values()[0] -%}
-        {%- do log(target ~ ': ' ~ extra ~ ' rows whose key ' ~ source ~ ' no longer holds', info=true) -%}
+        {%- do log(
+            target ~ ': ' ~ extra ~ ' rows whose key ' ~ source ~ ' no longer holds', info=true
+        ) -%}
     {%- endif -%}
     {%- if execute and extra > 0 -%}
         merge into {{ target }} as target_rows

@@ -63,27 +63,35 @@ final as (
 
 ),
 
+{% if is_incremental() %}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
+
+    current_lines as (
+
+        {# the table's side of the comparison: three numbers a row #}
+        select
+            current_rows.order_id,
+            current_rows.order_line,
+            {{ velos_row_hash(columns, 'current_rows') }} as row_hash
+        from {{ this }} as current_rows
+
+    ),
+{% endif %}
+
 changed as (
 
     {#
         On an incremental build, only the lines that are new or have any value changed
         (quantity, a new catalogue price, another home store...): an anti-join on the key
-        and a hash of every column (velos_row_hash), so the table's side of the join is
-        three numbers a row, not the whole row as an EXCEPT would shuffle. The table was
-        created by this same select, so the columns line up; a change of columns stops the
-        build (on_schema_change: fail) until a --full-refresh.
+        and a hash of every column (velos_row_hash), so the table's side of the join is the
+        key and the hash, not the whole row as an EXCEPT would shuffle. The table was created
+        by this same select, so the columns line up; a change of columns stops the build
+        (on_schema_change: fail) until a --full-refresh.
     #}
     {% if is_incremental() %}
-        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
         select final.*
         from final
-        left anti join (
-            select
-                order_id,
-                order_line,
-                {{ velos_row_hash(columns, 'current_rows') }} as row_hash
-            from {{ this }} as current_rows
-        ) as current_lines
+        left anti join current_lines
             on
                 final.order_id = current_lines.order_id
                 and final.order_line = current_lines.order_line
