@@ -1,9 +1,12 @@
 """The segment step as a plain script: ``python -m velos.ml`` or, with Spark's own launcher,
 
-    spark-submit --driver-class-path "$VELOS_JARS/delta/*" velos/ml/__main__.py
+    spark-submit --driver-class-path ".velos/jars/delta/*" \
+        --driver-java-options "-Dderby.system.home=.velos" velos/ml/__main__.py
 
-(from the project root, with the project's Python as PYSPARK_PYTHON). It reads the marts of
-the warehouse under VELOS_HOME and writes the same tables as `velos segment`.
+(from the project root, with the project's Python as PYSPARK_PYTHON; spark-submit starts the
+driver's JVM, so the Delta jars and Derby's home, which the embedded session sets when it
+starts its own, go on its command line). It reads the marts of the warehouse under
+VELOS_HOME and writes the same tables as `velos segment`.
 """
 
 from __future__ import annotations
