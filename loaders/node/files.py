@@ -73,6 +73,13 @@ def self_signed_certificate(
         ) from None
 
 
+def _make_folders(node: NodeConfig) -> None:
+    """The node's folders; its conf (keys, passwords) readable by its owner only."""
+    for sub in SUBDIRS:
+        (node.dir / sub).mkdir(parents=True, exist_ok=True)
+    node.conf_dir.chmod(0o700)
+
+
 def _keystore(node: NodeConfig) -> tuple[Path, Path]:
     return node.conf_dir / "node-keystore.p12", node.conf_dir / "node-keystore.password"
 
@@ -81,9 +88,7 @@ def ensure_certificate(node: NodeConfig) -> Path:
     """Make the node's TLS key pair once (naming its own address); its certificate."""
     keystore, password_file = _keystore(node)
     if not (keystore.is_file() and password_file.is_file() and node.certificate.is_file()):
-        for sub in SUBDIRS:
-            (node.dir / sub).mkdir(parents=True, exist_ok=True)
-        node.conf_dir.chmod(0o700)
+        _make_folders(node)
         write_private(password_file, secrets.token_urlsafe(18))
         self_signed_certificate(
             keystore, node.certificate, password_file,
@@ -103,9 +108,7 @@ def _client_encryption(node: NodeConfig) -> str:
 
 def write_config(node: NodeConfig) -> Path:
     """cassandra.yaml and logback.xml of ``node`` (rewritten on every start); the conf dir."""
-    for sub in SUBDIRS:
-        (node.dir / sub).mkdir(parents=True, exist_ok=True)
-    node.conf_dir.chmod(0o700)
+    _make_folders(node)
     seeds = node.seeds or (node.listen_address,)
     yaml = Template(template("cassandra.yaml")).substitute(
         cluster_name=node.cluster_name,

@@ -54,8 +54,6 @@ def client(nodes: list[NodeConfig], **changes: object) -> CassandraConfig:
 
 
 def _write_ca_bundle(nodes: list[NodeConfig]) -> None:
-    ring_dir = nodes[0].ring_dir
-    assert ring_dir is not None
     bundle = "".join(files.ensure_certificate(node).read_text() for node in nodes)
     nodes[0].ca_file.write_text(bundle, encoding="utf-8")
 

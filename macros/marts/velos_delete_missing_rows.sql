@@ -3,7 +3,8 @@
     build, e.g. the order lines a later export no longer holds. Run after the upsert, when
     every key of the source is in the target: with the source's keys unique (a unique test
     guards them), the target's extra rows are then exactly the missing ones, so two counts
-    (from the Delta log's statistics, no scan) say whether there is anything to delete. When
+    (from the Delta log's statistics, no scan) say whether there is anything to delete (fewer
+    rows than the source breaks that premise: the build stops rather than guess). When
     nothing is missing (the usual later export, which only adds) no statement runs and Delta
     commits nothing: a MERGE rewrites every file it scans, even when it deletes no row.
     Otherwise one Delta MERGE whose only clause is WHEN NOT MATCHED BY SOURCE THEN DELETE
@@ -20,6 +21,13 @@
         {%- set extra = run_query(
             'select (select count(*) from ' ~ target ~ ') - (select count(*) from ' ~ source ~ ')'
         ).columns[0].values()[0] -%}
+        {%- if extra < 0 -%}
+            {#- the counts' premise broken: never guess what to delete -#}
+            {%- do exceptions.raise_compiler_error(
+                target ~ ' holds ' ~ (-extra) ~ ' rows fewer than ' ~ source ~ ' after its merge: '
+                ~ 'the source has duplicate keys; see its unique test, then run with --full-refresh'
+            ) -%}
+        {%- endif -%}
         {%- do log(
             target ~ ': ' ~ extra ~ ' rows whose key ' ~ source ~ ' no longer holds', info=true
         ) -%}
