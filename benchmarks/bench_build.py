@@ -21,7 +21,7 @@ Variants (same run, same machine, one after the other: each is a whole cold run)
   current  profiles.yml as committed
   stock    the settings the project had before: dbt threads 1, Delta's default 50 snapshot
            partitions, no cache for the tests (the same code otherwise)
-  no-cache current without the cache for the tests (macros/velos_cache_for_tests.sql)
+  no-cache current without the cache for the tests (macros/cache/cache_for_tests.sql)
 
 Run: ``.venv/bin/python benchmarks/bench_build.py [--variants current stock] [--load]``
 It prints the table and writes it into BENCHMARKS.md between the bench_build markers, with the

@@ -145,7 +145,7 @@ def segment(settings: Settings) -> None:
 def require_passed_build(settings: Settings | None = None) -> str:
     """Refuse to publish marts that do not come from a build whose gates all passed.
 
-    audit.audit_builds (written by every `dbt build`, see macros/audit/velos_record_build.sql)
+    audit.audit_builds (written by every `dbt build`, see macros/audit/record_build.sql)
     names the last build that wrote the marts; each mart must be no newer than that record,
     so a mart written by anything unrecorded is refused too. Returns a line naming the build.
     """

@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     delta_snapshot_partitions: int = Field(
         1, ge=1, validation_alias="VELOS_DELTA_SNAPSHOT_PARTITIONS"
     )
-    # Spark's cache for the data tests (macros/velos_cache_for_tests.sql): on or off, and the
+    # Spark's cache for the data tests (macros/cache/cache_for_tests.sql): on or off, and the
     # largest table it holds, in MB of Delta files (a larger one is left to Delta)
     cache_tables: bool = Field(True, validation_alias="VELOS_CACHE_TABLES")
     cache_max_mb: float = Field(64.0, ge=0, validation_alias="VELOS_CACHE_MAX_MB")

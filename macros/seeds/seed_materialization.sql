@@ -5,7 +5,7 @@
     back as INSERT ... VALUES statements, re-inferring every column's type inside the row loop:
     it is quadratic (2,000 order lines: 38 s; 15,644: unfinished after 15 min). This override
     lets Spark read the file itself, twice: a cheap pass that checks it and counts the lines of
-    each partition (velos_profile_file), then one CREATE OR REPLACE that numbers, parses and
+    each partition (profile_file), then one CREATE OR REPLACE that numbers, parses and
     writes them, which is atomic on Delta: a seed is either fully replaced or left as it was.
 
     Contract of a raw table: every value is text (nothing can fail here; typing is staging's
@@ -32,19 +32,19 @@
             ~ "header line the export must start with") }}
     {%- endif -%}
 
-    {%- set path = velos_seed_path(model) -%}
+    {%- set path = seed_path(model) -%}
     {%- set file_name = path.split('/')[-1] -%}
-    {%- set columns = velos_raw_column_names(header) -%}
+    {%- set columns = raw_column_names(header) -%}
     {%- set target_relation = this.incorporate(type='table') -%}
 
     {{ run_hooks(pre_hooks) }}
 
     {#- one cheap pass checks the whole file (header, size, UTF-8) before anything is written #}
-    {%- set profile = velos_profile_file(path) -%}
-    {%- do velos_check_file(file_name, header, profile) -%}
+    {%- set profile = profile_file(path) -%}
+    {%- do check_file(file_name, header, profile) -%}
     {%- set multiline = {'records': {}, 'continuations': []} -%}
     {%- if profile.odd_quote_lines > 0 -%}
-        {%- set multiline = velos_multiline_records(path, profile.lines_before, columns | length) -%}
+        {%- set multiline = multiline_records(path, profile.lines_before, columns | length) -%}
     {%- endif -%}
     {%- set data_lines = profile.data_lines - multiline.continuations | length -%}
 
@@ -62,7 +62,7 @@
         {#- the seed run this table comes from: a build refuses raw tables of two runs #}
         tblproperties ('velos.seed_invocation' = '{{ invocation_id }}')
         as
-        {{ velos_raw_select_sql(path, columns, profile.lines_before, profile.last_line, multiline) }}
+        {{ raw_select_sql(path, columns, profile.lines_before, profile.last_line, multiline) }}
     {%- endcall %}
 
     {% do store_result('agate_table', response='CREATE ' ~ data_lines) %}

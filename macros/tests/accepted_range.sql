@@ -18,5 +18,5 @@
     {%- if max_value is not none -%}
         {%- do bounds.append(column_name ~ ' ' ~ upper ~ ' ' ~ max_value) -%}
     {%- endif -%}
-    {{ velos_failing_rows(model, 'not (' ~ bounds | join(' and ') ~ ')', max_failing_pct) }}
+    {{ failing_rows(model, 'not (' ~ bounds | join(' and ') ~ ')', max_failing_pct) }}
 {% endtest %}

@@ -6,5 +6,5 @@
 #}
 {% test expression_is_true(model, expression, column_name=none, max_failing_pct=0) %}
     {%- set condition = (column_name ~ ' ' ~ expression) if column_name else expression -%}
-    {{ velos_failing_rows(model, 'not coalesce(' ~ condition ~ ', false)', max_failing_pct) }}
+    {{ failing_rows(model, 'not coalesce(' ~ condition ~ ', false)', max_failing_pct) }}
 {% endtest %}

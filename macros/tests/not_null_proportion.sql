@@ -9,5 +9,5 @@
             "not_null_proportion on " ~ column_name ~ ": at_least must be between 0 and 1, got "
             ~ at_least) }}
     {%- endif -%}
-    {{ velos_failing_rows(model, column_name ~ ' is null', (1 - proportion) * 100) }}
+    {{ failing_rows(model, column_name ~ ' is null', (1 - proportion) * 100) }}
 {% endtest %}

@@ -13,7 +13,7 @@
                 on child.{{ column_name }} = parent.parent_key
         )
     {%- endset -%}
-    {{ velos_failing_rows(
+    {{ failing_rows(
         joined,
         column_name ~ ' is not null and _parent_key is null',
         max_orphan_pct,

@@ -12,7 +12,7 @@
 -- sqlfluff:indentation:template_blocks_indent:False
 with
 
-{% for export in velos_exports() %}
+{% for export in export_files() %}
 {{ export.table }} as (
     select * from {{ ref('int_' ~ export.table ~ '_validated') }}
 ),
@@ -84,12 +84,12 @@ order_lines_checks as (
 reconciliation_checks as (
     select
         case source_file
-            {%- for export in velos_exports() %}
+            {%- for export in export_files() %}
             when '{{ export.file }}' then '{{ export.table }}'
             {%- endfor %}
         end as table_name,  -- noqa: RF04
         case source_file
-            {%- for export in velos_exports() %}
+            {%- for export in export_files() %}
             when '{{ export.file }}' then {{ export.order }}
             {%- endfor %}
         end as table_order,

@@ -6,14 +6,14 @@
 
 with
 
-{% for export in velos_exports() %}
+{% for export in export_files() %}
     {{ export.table }} as (
         select * from {{ ref('int_' ~ export.table ~ '_validated') }}
     ),
 {% endfor %}
 
 rejected as (
-    {%- for export in velos_exports() %}
+    {%- for export in export_files() %}
         {{ audit_rejected_lines(export.table, export.file) }}
         {{ 'union all' if not loop.last }}
     {%- endfor %}

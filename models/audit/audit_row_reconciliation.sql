@@ -8,7 +8,7 @@
 
 with
 
-{% for export in velos_exports() %}
+{% for export in export_files() %}
     {{ export.table }}_staged as (
         select * from {{ ref('stg_' ~ export.table) }}
     ),
@@ -23,7 +23,7 @@ rejected as (
 ),
 
 reconciliation as (
-    {%- for export in velos_exports() %}
+    {%- for export in export_files() %}
     {{ reconciliation_counts(
         export.file, export.table ~ '_staged', export.table ~ '_clean', 'rejected',
     ) }}
@@ -41,7 +41,7 @@ final as (
         rows_rejected,
         cast(round(100.0 * rows_rejected / greatest(rows_read, 1), 4) as double) as rejected_pct,
         cast({{ var('max_rejected_pct') }} as double) as max_rejected_pct,
-        {{ velos_as_of() }} as as_of
+        {{ as_of() }} as as_of
     from reconciliation
 )
 

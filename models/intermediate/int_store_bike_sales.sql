@@ -28,7 +28,7 @@ final as (
         bikes.frame,
         bikes.price_tier,
         sum(order_lines.quantity) as units,
-        {{ velos_revenue('order_lines.total_amount') }} as revenue
+        {{ revenue('order_lines.total_amount') }} as revenue
     from order_lines
     inner join bikes
         on order_lines.bike_id = bikes.bike_id

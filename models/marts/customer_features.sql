@@ -61,7 +61,7 @@ customer_totals as (
         count(distinct order_id) as order_count,
         count(*) as order_lines,
         sum(quantity) as units,
-        {{ velos_revenue('total_amount') }} as total_spend,
+        {{ revenue('total_amount') }} as total_spend,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date
     from lines
@@ -95,7 +95,7 @@ first_bikes as (
 
     {{ dimension }}_mix as (
 
-        {{ velos_unit_share_map('lines', 'customer_id', dimension, 'quantity') }}
+        {{ unit_share_map('lines', 'customer_id', dimension, 'quantity') }}
 
     ),
 {% endfor %}

@@ -17,7 +17,7 @@ final as (
         category2,
         frame,
         price,
-        {{ velos_bucket('price', var('price_tier_boundaries'), var('price_tier_labels')) }}
+        {{ bucket('price', var('price_tier_boundaries'), var('price_tier_labels')) }}
             as price_tier
     from bikes
 

@@ -30,7 +30,7 @@ aged as (
         customers.last_name,
         customers.gender,
         customers.birth_date,
-        {{ velos_age_in_years('customers.birth_date', 'reference_date.last_order_date') }}
+        {{ age_in_years('customers.birth_date', 'reference_date.last_order_date') }}
             as age,
         customers.city,
         customers.state,
@@ -50,7 +50,7 @@ final as (
         gender,
         birth_date,
         age,
-        {{ velos_bucket('age', var('age_band_boundaries'), var('age_band_labels')) }}
+        {{ bucket('age', var('age_band_boundaries'), var('age_band_labels')) }}
             as age_band,
         city,
         state,

@@ -29,7 +29,7 @@ calendar as (
 final as (
 
     select
-        {{ velos_date_id('calendar_date') }} as date_id,
+        {{ date_id('calendar_date') }} as date_id,
         calendar_date as date,  -- noqa: RF04
         year(calendar_date) as year,  -- noqa: RF04
         quarter(calendar_date) as quarter,  -- noqa: RF04
@@ -38,7 +38,7 @@ final as (
         day(calendar_date) as day,  -- noqa: RF04
         {# ISO day of week: 1 = Monday ... 7 = Sunday (Spark's weekday() is 0 = Monday) #}
         weekday(calendar_date) + 1 as day_of_week,
-        {{ velos_season('month(calendar_date)') }} as season
+        {{ season('month(calendar_date)') }} as season
     from calendar
 
 )

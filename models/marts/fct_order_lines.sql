@@ -12,7 +12,7 @@
     incremental_strategy='merge',
     unique_key=['order_id', 'order_line'],
     on_schema_change='fail',
-    post_hook="{{ '' if var('keep_missing_order_lines') else velos_delete_missing_rows(
+    post_hook="{{ '' if var('keep_missing_order_lines') else delete_missing_rows(
         this, ref('int_order_lines_clean'), ['order_id', 'order_line']) }}",
 ) }}
 
@@ -47,7 +47,7 @@ final as (
         order_lines.order_id,
         order_lines.order_line,
         order_lines.order_date,
-        {{ velos_date_id('order_lines.order_date') }} as date_id,
+        {{ date_id('order_lines.order_date') }} as date_id,
         order_lines.customer_id,
         order_lines.bike_id,
         {# the customer's home store: the store and city of the client's questions #}
@@ -72,7 +72,7 @@ final as (
         select
             current_rows.order_id,
             current_rows.order_line,
-            {{ velos_row_hash(columns, 'current_rows') }} as row_hash
+            {{ row_hash(columns, 'current_rows') }} as row_hash
         from {{ this }} as current_rows
 
     ),
@@ -83,7 +83,7 @@ changed as (
     {#
         On an incremental build, only the lines that are new or have any value changed
         (quantity, a new catalogue price, another home store...): an anti-join on the key
-        and a hash of every column (velos_row_hash), so the table's side of the join is the
+        and a hash of every column (row_hash), so the table's side of the join is the
         key and the hash, not the whole row as an EXCEPT would shuffle. The table was created
         by this same select, so the columns line up; a change of columns stops the build
         (on_schema_change: fail) until a --full-refresh.
@@ -95,7 +95,7 @@ changed as (
             on
                 final.order_id = current_lines.order_id
                 and final.order_line = current_lines.order_line
-                and {{ velos_row_hash(columns, 'final') }} = current_lines.row_hash
+                and {{ row_hash(columns, 'final') }} = current_lines.row_hash
     {% else %}
         select * from final
     {% endif %}

@@ -13,7 +13,7 @@ final as (
         city,
         state,
         units,
-        {{ velos_share('units', ['model']) }} as share_of_model_units,
+        {{ share_in_group('units', ['model']) }} as share_of_model_units,
         {# distinct ranks: ties on units are ordered by city, then state, alphabetically #}
         row_number() over (
             partition by model

@@ -27,7 +27,7 @@ model_city_sales as (
         bikeshops.state,
         sum(order_lines.quantity) as units,
         count(*) as order_lines,
-        {{ velos_revenue('order_lines.total_amount') }} as revenue
+        {{ revenue('order_lines.total_amount') }} as revenue
     from order_lines
     inner join bikes
         on order_lines.bike_id = bikes.bike_id
@@ -50,7 +50,7 @@ final as (
         order_lines,
         revenue,
         {# a city is (city, state): two states can have a city of the same name #}
-        {{ velos_share('units', ['city', 'state']) }} as share_of_city_units
+        {{ share_in_group('units', ['city', 'state']) }} as share_of_city_units
     from model_city_sales
 
 )

@@ -28,7 +28,7 @@ final as (
         sum(order_lines.quantity) as units,
         count(*) as order_lines,
         count(distinct order_lines.customer_id) as customers,
-        {{ velos_revenue('order_lines.total_amount') }} as revenue
+        {{ revenue('order_lines.total_amount') }} as revenue
     from order_lines
     inner join bikes
         on order_lines.bike_id = bikes.bike_id

@@ -24,7 +24,7 @@ final as (
         price_tier,
         units,
         revenue,
-        {{ velos_share('units', ['bikeshop_id']) }} as share_of_store_units
+        {{ share_in_group('units', ['bikeshop_id']) }} as share_of_store_units
     from store_bike_sales
 
 )

@@ -19,7 +19,7 @@ store_model_sales as (
         bikeshop_id,
         model,
         sum(units) as units,
-        {{ velos_revenue('revenue') }} as revenue
+        {{ revenue('revenue') }} as revenue
     from store_bike_sales
     group by
         bikeshop_id,
@@ -35,7 +35,7 @@ ranked as (
         model,
         units,
         revenue,
-        {{ velos_share('units', ['bikeshop_id']) }} as share_of_store_units,
+        {{ share_in_group('units', ['bikeshop_id']) }} as share_of_store_units,
         {# tie rule (doc top_model_tie_rule): units desc, then revenue desc, then model asc #}
         row_number() over (
             partition by bikeshop_id

@@ -56,7 +56,7 @@ ranged as (
     select
         *,
         (
-            {{ velos_age_in_years('parsed_birth_date', velos_as_of()) }}
+            {{ age_in_years('parsed_birth_date', as_of()) }}
             between {{ var('min_customer_age') }} and {{ var('max_customer_age') }}
         ) as is_age_in_range,
         {#- an ISO date that parsed: read with certainty, counted as corrected #}

@@ -44,7 +44,7 @@ ranged as (
         *,
         quantity between {{ var('min_quantity') }} and {{ var('max_quantity') }}
             as is_quantity_in_range,
-        order_date between date'{{ start_date }}' and {{ velos_as_of() }} as is_order_date_in_range
+        order_date between date'{{ start_date }}' and {{ as_of() }} as is_order_date_in_range
     from typed
 ),
 
@@ -91,7 +91,7 @@ validated as (
             ),
             out_of_range_rule(
                 'order_date_out_of_range', 'order_date', 'order.date', 'is_order_date_in_range',
-                start_date ~ '..' ~ velos_as_of(as_literal=false) ~ ' (as_of)',
+                start_date ~ '..' ~ as_of(as_literal=false) ~ ' (as_of)',
             ),
         ], 'value') }}
     from deduplicated

@@ -1,4 +1,4 @@
-"""The cache dbt commands use for their data tests (macros/cache/velos_cache_for_tests.sql).
+"""The cache dbt commands use for their data tests (macros/cache/cache_for_tests.sql).
 
 Every table model is marked `cache lazy table` when built, so its tests read memory instead of
 planning a Delta scan each; the command clears the cache when it ends. These tests prove the

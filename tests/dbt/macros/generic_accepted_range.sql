@@ -29,7 +29,7 @@ over_threshold as (
     {{ test_accepted_range('fixture', 'quantity', min_value=1, max_value=10, max_failing_pct=30) }}
 )
 
-{{ velos_expect_ids([
+{{ expect_ids([
     ('inclusive', [1, 4]),
     ('exclusive', [1, 2, 3, 4]),
     ('lower_only', [1]),

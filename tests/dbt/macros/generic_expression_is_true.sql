@@ -24,7 +24,7 @@ over_threshold as (
     {{ test_expression_is_true('fixture', 'low < high', max_failing_pct=49.9) }}
 )
 
-{{ velos_expect_ids([
+{{ expect_ids([
     ('model_level', [2, 3]),
     ('column_level', [2, 3]),
     ('under_threshold', []),

@@ -25,7 +25,7 @@ like_not_null as (
     {{ test_not_null_proportion('fixture', 'name', at_least=1) }}
 )
 
-{{ velos_expect_ids([
+{{ expect_ids([
     ('at_threshold', []),
     ('above_threshold', [2, 6]),
     ('like_not_null', [2, 6]),

@@ -28,7 +28,7 @@ over_threshold as (
     ) }}
 )
 
-{{ velos_expect_ids([
+{{ expect_ids([
     ('any_orphan', [5]),
     ('at_threshold', []),
     ('over_threshold', [5]),

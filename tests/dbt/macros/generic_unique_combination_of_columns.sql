@@ -31,7 +31,7 @@ unique_ids as (
     select line_number as id from unique_key
 )
 
-{{ velos_expect_ids([
+{{ expect_ids([
     ('repeated_ids', [11, 20]),
     ('unique_ids', []),
 ]) }}

@@ -3,7 +3,7 @@
     column of orders.csv becomes row_index ("order.id" -> "order_id"). Mechanical and
     lossless; business renames happen in staging.
 #}
-{% macro velos_raw_column_names(header) -%}
+{% macro raw_column_names(header) -%}
     {%- set names = [] -%}
     {%- for field in header.split(',') -%}
         {%- do names.append(field.strip().replace('.', '_') or 'row_index') -%}

@@ -6,9 +6,9 @@
 
     A header is compared the way people write it: a UTF-8 byte-order mark, a CRLF ending,
     spaces around a name, double quotes around it (R, Excel) and the case do not matter.
-    profile: what velos_profile_file returns.
+    profile: what profile_file returns.
 #}
-{% macro velos_check_file(file_name, expected_header, profile) -%}
+{% macro check_file(file_name, expected_header, profile) -%}
     {%- set hint = " Fix the export (see seeds/README.md for the four files' contract)"
         ~ " and run again." -%}
     {%- set header_line = profile.header_line -%}

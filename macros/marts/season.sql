@@ -3,7 +3,7 @@
     months, so the mapping is stable across years: Dec-Feb Winter, Mar-May Spring,
     Jun-Aug Summer, Sep-Nov Autumn.
 #}
-{% macro velos_season(month_number) -%}
+{% macro season(month_number) -%}
     case
         when {{ month_number }} in (12, 1, 2) then 'Winter'
         when {{ month_number }} in (3, 4, 5) then 'Spring'

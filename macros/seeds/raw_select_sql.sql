@@ -5,9 +5,9 @@
     too many or too few fields is kept too (its _field_count tells staging to quarantine it).
     Nothing is dropped at this layer but the blank lines after last_line (the last line with
     content); a record whose quoted field holds a line break (multiline, from
-    velos_multiline_records) is one row at its first line, its text joined with the breaks.
+    multiline_records) is one row at its first line, its text joined with the breaks.
 #}
-{% macro velos_raw_select_sql(path, columns, lines_before, last_line, multiline) -%}
+{% macro raw_select_sql(path, columns, lines_before, last_line, multiline) -%}
     {%- set schema_ddl = [] -%}
     {%- for column in columns -%}
         {%- do schema_ddl.append('`' ~ column ~ '` string') -%}
@@ -35,9 +35,9 @@
             ) as parsed
         from (
             select
-                {{ velos_line_number_sql(lines_before) }} as _line_number,
+                {{ line_number_sql(lines_before) }} as _line_number,
                 {%- if multiline.records %}
-                case {{ velos_line_number_sql(lines_before) }}
+                case {{ line_number_sql(lines_before) }}
                     {%- for line, text in multiline.records.items() %}
                     when {{ line }} then '{{ text | replace("\\", "\\\\") | replace("'", "\\'")
                         | replace("\n", "\\n") | replace("\r", "\\r") }}'
@@ -47,7 +47,7 @@
                 {%- else %}
                 value as _raw_line
                 {%- endif %}
-            from text.`{{ velos_path_identifier(path) }}`
+            from text.`{{ path_identifier(path) }}`
         )
         where
             _line_number between 2 and {{ last_line }}

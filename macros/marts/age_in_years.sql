@@ -4,7 +4,7 @@
     the birthday has not come yet in the reference year (months_between would round on 31-day
     months). Null when either date is null.
 #}
-{% macro velos_age_in_years(birth_date, as_of_date) -%}
+{% macro age_in_years(birth_date, as_of_date) -%}
     (
         year({{ as_of_date }}) - year({{ birth_date }})
         - case

@@ -4,7 +4,7 @@
     returns one row per difference. An empty result means every case found exactly the known
     bad rows. cases: a list of (cte name, [expected ids]).
 #}
-{% macro velos_expect_ids(cases) -%}
+{% macro expect_ids(cases) -%}
     {%- for case_name, expected in cases %}
     select
         '{{ case_name }}' as case_name,

@@ -4,7 +4,7 @@
     entity add up to 1. Entries are sorted by key, so the map is the same on every run. Values missing from an
     entity's purchases are absent from its map (a share of 0).
 #}
-{% macro velos_unit_share_map(relation, entity, dimension, quantity) -%}
+{% macro unit_share_map(relation, entity, dimension, quantity) -%}
     select
         {{ entity }},
         map_from_entries(array_sort(collect_list(struct(mix_key, unit_share)))) as unit_shares
@@ -12,7 +12,7 @@
         select
             {{ entity }},
             {{ dimension }} as mix_key,
-            {{ velos_share('sum(' ~ quantity ~ ')', [entity]) }} as unit_share
+            {{ share_in_group('sum(' ~ quantity ~ ')', [entity]) }} as unit_share
         from {{ relation }}
         group by {{ entity }}, {{ dimension }}
     ) as dimension_units

@@ -11,10 +11,10 @@
 
     Returns {records: {N: joined text}, continuations: [N+1, ..., M, ...]}.
 #}
-{% macro velos_multiline_records(path, lines_before, expected_fields, max_span=50) -%}
-    {%- set numbered = "(select " ~ velos_line_number_sql(lines_before) ~ " as line_number, value,"
+{% macro multiline_records(path, lines_before, expected_fields, max_span=50) -%}
+    {%- set numbered = "(select " ~ line_number_sql(lines_before) ~ " as line_number, value,"
         ~ " (length(value) - length(replace(value, char(34), ''))) % 2 = 1 as is_odd"
-        ~ " from text.`" ~ velos_path_identifier(path) ~ "`)" -%}
+        ~ " from text.`" ~ path_identifier(path) ~ "`)" -%}
     {%- set odd_lines = run_query("select line_number from " ~ numbered
         ~ " where is_odd order by line_number").columns[0].values() | list -%}
     {%- set ranges = [] -%}

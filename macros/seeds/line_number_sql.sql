@@ -1,9 +1,9 @@
 {#
     The physical line number of each row of a text scan (the header is line 1), from the
-    per-partition counts of velos_profile_file. Valid only in a query that scans the same file
+    per-partition counts of profile_file. Valid only in a query that scans the same file
     with the same split settings, as the profile did.
 #}
-{% macro velos_line_number_sql(lines_before) -%}
+{% macro line_number_sql(lines_before) -%}
     cast(
         monotonically_increasing_id() - shiftleft(cast(spark_partition_id() as bigint), 33) + 1
         + case spark_partition_id()

@@ -10,7 +10,7 @@
       max_failing_pct: N + severity: error  the defect fails the build once over N %
       severity: error, no threshold         structural breakage: any row fails the build
 #}
-{% macro velos_failing_rows(relation, failing_condition, max_failing_pct=0) -%}
+{% macro failing_rows(relation, failing_condition, max_failing_pct=0) -%}
     {%- set max_pct = max_failing_pct | float -%}
     {%- if max_pct < 0 or max_pct > 100 -%}
         {{ exceptions.raise_compiler_error(

@@ -8,7 +8,7 @@
     and the partitions of one file follow its byte order. So a line's number is its row number
     in its partition plus the lines of the partitions before it. This pass collects those
     per-partition counts; the write then numbers the lines with them as literals
-    (velos_line_number_sql): no global sort, no join, and the file is read in parallel.
+    (line_number_sql): no global sort, no join, and the file is read in parallel.
 
     Blank lines after the last line with content (what editors and exports leave at the end)
     are not data: last_line is the last line with content, and data_lines counts up to it.
@@ -17,7 +17,7 @@
     first_nul_line, odd_quote_lines, lines_before}, where lines_before maps a partition index
     to the lines of the partitions before it.
 #}
-{% macro velos_profile_file(path) -%}
+{% macro profile_file(path) -%}
     {%- set odd_quotes = "(length(value) - length(replace(value, char(34), ''))) % 2 = 1" -%}
     {%- set partitions = run_query(
         "select partition_index, count(*) as lines,"
@@ -33,7 +33,7 @@
         ~ " count_if(" ~ odd_quotes ~ ") as odd_quote_lines"
         ~ " from (select value, spark_partition_id() as partition_index,"
         ~ " monotonically_increasing_id() - shiftleft(cast(spark_partition_id() as bigint), 33)"
-        ~ " as row_in_partition from text.`" ~ velos_path_identifier(path) ~ "`)"
+        ~ " as row_in_partition from text.`" ~ path_identifier(path) ~ "`)"
         ~ " group by partition_index order by partition_index") -%}
     {%- set profile = {
         'header_line': none, 'data_lines': 0, 'last_line': 1, 'bad_lines': 0,

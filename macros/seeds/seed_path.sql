@@ -3,7 +3,7 @@
     through VELOS_DATA_DIR) points at a client's export folder holding the same four file
     names; without it the file in seeds/ is read.
 #}
-{% macro velos_seed_path(seed_node) -%}
+{% macro seed_path(seed_node) -%}
     {%- set file_name = seed_node.original_file_path.split('/')[-1] -%}
     {%- set data_dir = var('data_dir', '') | trim -%}
     {%- if data_dir -%}

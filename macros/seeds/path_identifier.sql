@@ -5,7 +5,7 @@
     then reads as itself. Hadoop's globbing cannot read a path holding both a glob character and
     a colon: that stops with what to do (`velos run --data` links such a folder for Spark).
 #}
-{% macro velos_path_identifier(path) -%}
+{% macro path_identifier(path) -%}
     {%- set glob_characters = '([\\\\*?\\[\\]{}])' -%}
     {%- if ':' in path and modules.re.search(glob_characters, path) -%}
         {{ exceptions.raise_compiler_error("the path '" ~ path ~ "' holds both a ':' and one of"

@@ -6,17 +6,17 @@
     A null value gets null_label. Used for dim_customers.age_band and dim_bikes.price_tier,
     whose boundaries and labels are vars in dbt_project.yml.
 #}
-{% macro velos_bucket(expression, boundaries, labels, null_label='Unknown') -%}
+{% macro bucket(expression, boundaries, labels, null_label='Unknown') -%}
     {%- if labels | length != boundaries | length + 1 -%}
         {{ exceptions.raise_compiler_error(
-            "velos_bucket: " ~ (labels | length) ~ " labels for " ~ (boundaries | length)
+            "bucket: " ~ (labels | length) ~ " labels for " ~ (boundaries | length)
             ~ " boundaries; give exactly one label more than boundaries (check the vars in"
             ~ " dbt_project.yml)") }}
     {%- endif -%}
     {%- for index in range(1, boundaries | length) -%}
         {%- if boundaries[index] <= boundaries[index - 1] -%}
             {{ exceptions.raise_compiler_error(
-                "velos_bucket: boundaries must be strictly ascending, got " ~ boundaries) }}
+                "bucket: boundaries must be strictly ascending, got " ~ boundaries) }}
         {%- endif -%}
     {%- endfor -%}
     case

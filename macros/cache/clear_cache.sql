@@ -1,9 +1,9 @@
 {#
     The on-run-end hook: empty Spark's cache when the dbt command ends, so that nothing a
-    command cached outlives it (velos_cache_for_tests says why).
+    command cached outlives it (cache_for_tests says why).
 #}
-{% macro velos_clear_cache() -%}
-    {%- if velos_caching() -%}
+{% macro clear_cache() -%}
+    {%- if cache_enabled() -%}
         clear cache
     {%- endif -%}
 {%- endmacro %}

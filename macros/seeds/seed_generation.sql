@@ -7,7 +7,7 @@
     hook of `dbt build` / `dbt run`. Returns the common invocation_id ('' when the raw tables do
     not exist yet or predate the marking; '(mixed)' instead of stopping when strict is false).
 #}
-{% macro velos_seed_generation(strict=true) -%}
+{% macro seed_generation(strict=true) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set runs = {} -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'seed' -%}

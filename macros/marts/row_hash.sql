@@ -4,7 +4,7 @@
     (1, null) and (null, 1) would hash alike). Two different rows of one key hash alike with
     a probability of 2^-64. columns: column names; relation: the alias that qualifies them.
 #}
-{% macro velos_row_hash(columns, relation) -%}
+{% macro row_hash(columns, relation) -%}
     {%- set qualified = [] -%}
     {%- for column in columns -%}
         {%- do qualified.append(relation ~ '.' ~ adapter.quote(column)) -%}

@@ -6,7 +6,7 @@
       seed_invocation  the `dbt seed` run the raw tables came from
     The record is written whatever the outcome; other commands write nothing.
 #}
-{% macro velos_record_build(results) -%}
+{% macro record_build(results) -%}
     {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
         {{ return('') }}
     {%- endif -%}
@@ -30,7 +30,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set passed = not failures and tally.gates_passed == gate_tests | length -%}
-    {%- set seed_run = velos_seed_generation(strict=false) -%}
+    {%- set seed_run = seed_generation(strict=false) -%}
     {%- set failure_text = failures | join(', ') | replace('\\', '\\\\') | replace("'", "\\'") -%}
     {%- do run_query(
         "create table if not exists audit.audit_builds ("
@@ -39,7 +39,7 @@
         ~ " failures string, seed_invocation string) using delta") -%}
     {%- do run_query(
         "insert into audit.audit_builds values ('" ~ invocation_id ~ "', '" ~ flags.WHICH ~ "', "
-        ~ velos_as_of() ~ ", current_timestamp(), " ~ passed ~ ", " ~ tally.gates_passed ~ ", "
+        ~ as_of() ~ ", current_timestamp(), " ~ passed ~ ", " ~ tally.gates_passed ~ ", "
         ~ (gate_tests | length) ~ ", " ~ tally.marts_written ~ ", '" ~ failure_text ~ "', "
         ~ (("'" ~ seed_run ~ "'") if seed_run else "null") ~ ")") -%}
     {{ return('') }}

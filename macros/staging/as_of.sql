@@ -5,7 +5,7 @@
     instead of current_date() makes a verdict reproducible: the same file with the same as_of
     gives the same audit on any day. The audit tables record the as_of they were judged at.
 #}
-{% macro velos_as_of(as_literal=true) -%}
+{% macro as_of(as_literal=true) -%}
     {%- set as_of = var('as_of', '') | string | trim -%}
     {%- if not as_of or as_of == 'None' -%}
         {%- set as_of = run_started_at.strftime('%Y-%m-%d') -%}

@@ -3,11 +3,11 @@
 
     A data test is one small query, and on Delta most of its time is planning, not data: the
     scan of a Delta table is planned by a Spark job that lists the table's files from its
-    snapshot. velos_cache_for_tests, the post-hook of every table model, marks the table just
+    snapshot. cache_for_tests, the post-hook of every table model, marks the table just
     built as cached (LAZY: building the model costs nothing more; the first reader fills the
     cache); the tests and models that read it next read memory, without that planning job.
     Spark drops a table's cached data whenever the table is replaced or dropped in this
-    session, so a rebuilt model is never read stale. velos_clear_cache (on-run-end) empties the
+    session, so a rebuilt model is never read stale. clear_cache (on-run-end) empties the
     cache when the command ends: nothing outlives the command that built it, so a table that
     another Spark (a Thrift server) rewrites later is never read from a stale cache.
 
@@ -19,8 +19,8 @@
     method; a Thrift server shares its cache between all its clients); off with
     `--vars '{velos_cache_tables: false}'` or VELOS_CACHE_TABLES=0.
 #}
-{% macro velos_cache_for_tests(relation) -%}
-    {%- if execute and velos_caching() and config.get('materialized') == 'table' -%}
+{% macro cache_for_tests(relation) -%}
+    {%- if execute and cache_enabled() and config.get('materialized') == 'table' -%}
         {#- A large table is left to Delta: filling the cache costs a pass over every column
             (raw lines, maps), where a test reads one or two columns of the Parquet files, and
             the planning the cache saves is the same for any size. Delta's own file statistics

@@ -1,8 +1,8 @@
 {#
-    Whether this dbt command caches its tables for the tests (velos_cache_for_tests): on the
+    Whether this dbt command caches its tables for the tests (cache_for_tests): on the
     embedded session only, unless VELOS_CACHE_TABLES=0 or the var velos_cache_tables is false.
 #}
-{% macro velos_caching() -%}
+{% macro cache_enabled() -%}
     {#- velos passes its settings as vars (text); a plain `dbt` command reads the environment -#}
     {%- set default = env_var('VELOS_CACHE_TABLES', '1') -%}
     {%- set value = var('velos_cache_tables', default) | string | lower -%}

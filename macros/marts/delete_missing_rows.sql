@@ -12,7 +12,7 @@
     target and source are relations, unique_key the list of key columns. fct_order_lines runs
     it as a post-hook unless var('keep_missing_order_lines') is true.
 #}
-{% macro velos_delete_missing_rows(target, source, unique_key) -%}
+{% macro delete_missing_rows(target, source, unique_key) -%}
     {%- set keys = [] -%}
     {%- for key in unique_key -%}
         {%- do keys.append(adapter.quote(key)) -%}
