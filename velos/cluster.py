@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loaders.node.processes import pid_alive, port_open, terminate_group
 from velos.errors import VelosError
-from velos.processes import pid_alive, port_open, terminate_group
 from velos.settings import Settings
 
 HOST = "127.0.0.1"

@@ -26,8 +26,8 @@ import subprocess
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from loaders.node.processes import port_open
 from velos.errors import VelosError
-from velos.processes import port_open
 from velos.settings import Settings
 from velos.spark import with_driver_classpath
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loaders.node.processes import pid_alive, port_open, terminate_group
 from velos import metastore
 from velos.errors import VelosError
-from velos.processes import pid_alive, port_open, terminate_group
 from velos.settings import Settings, package_file
 from velos.spark import check_jars, session_conf, with_driver_classpath
 

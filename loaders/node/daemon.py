@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -14,24 +12,11 @@ from loaders.connection import probe
 from loaders.errors import LoaderError
 from loaders.node import files, roles
 from loaders.node.config import NodeConfig
+from loaders.node.processes import pid_alive, port_open
 
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 60.0
 MAIN_CLASS = "org.apache.cassandra.service.CassandraDaemon"
-
-
-def _pid_alive(pid: int) -> bool:
-    """True when ``pid`` runs and is not a zombie (a killed child we started and not reaped)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            state = stat.read().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    if state == "Z":
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        return False
-    return True
 
 
 def _is_our_node(pid: int, node: NodeConfig) -> bool:
@@ -48,17 +33,9 @@ def read_pid(node: NodeConfig) -> int | None:
         pid = int(node.pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    if _pid_alive(pid) and _is_our_node(pid, node):
+    if pid_alive(pid) and _is_our_node(pid, node):
         return pid
     return None
-
-
-def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def version(node: NodeConfig) -> str | None:
@@ -156,7 +133,7 @@ def _wait_ready(node: NodeConfig, pid: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last = "nothing answered yet"
     while time.monotonic() < deadline:
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             raise LoaderError(
                 f"the Cassandra node (pid {pid}) exited during start-up.\n{_log_tail(node)}"
             )
@@ -182,11 +159,11 @@ def stop(node: NodeConfig, *, timeout: float = STOP_TIMEOUT_S) -> bool:
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.3)
-    if _pid_alive(pid):
+    if pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
-        while _pid_alive(pid):
+        while pid_alive(pid):
             time.sleep(0.1)
     node.pid_file.unlink(missing_ok=True)
     return True

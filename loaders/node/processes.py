@@ -1,4 +1,5 @@
-"""Small process and port probes shared by the local servers velos starts."""
+"""Process and port probes of the local servers: the Cassandra node, and velos's Thrift server,
+metastore and Spark cluster (loaders depends on no velos module, so the shared probes live here)."""
 
 from __future__ import annotations
 
