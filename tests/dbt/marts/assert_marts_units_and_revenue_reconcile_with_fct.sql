@@ -16,53 +16,32 @@ fct as (
 ),
 
 mart_totals as (
+    {#- (mart, its revenue column): the histogram and the monthly units carry no revenue, so
+        only their units are compared -#}
+    {%- set marts = [
+        ('purchases_by_gender', 'revenue'),
+        ('purchases_by_city', 'revenue'),
+        ('model_city_histogram', none),
+        ('customer_features', 'total_spend'),
+        ('store_model_mix', 'revenue'),
+        ('category_monthly_units', none),
+    ] %}
+    {%- for mart, revenue in marts %}
 
-    select
-        'purchases_by_gender' as mart,
-        sum(units) as units,
-        cast(sum(revenue) as decimal(18, 2)) as revenue
-    from {{ ref('purchases_by_gender') }}
+        select
+            '{{ mart }}' as mart,
+            sum(units) as units,
+            {%- if revenue %}
+                cast(sum({{ revenue }}) as decimal(18, 2)) as revenue
+            {%- else %}
+                null as revenue
+            {%- endif %}
+        from {{ ref(mart) }}
+        {%- if not loop.last %}
 
-    union all
-
-    select
-        'purchases_by_city' as mart,
-        sum(units) as units,
-        cast(sum(revenue) as decimal(18, 2)) as revenue
-    from {{ ref('purchases_by_city') }}
-
-    union all
-
-    {# the histogram carries no revenue: only its units are compared #}
-    select
-        'model_city_histogram' as mart,
-        sum(units) as units,
-        null as revenue
-    from {{ ref('model_city_histogram') }}
-
-    union all
-
-    select
-        'customer_features' as mart,
-        sum(units) as units,
-        cast(sum(total_spend) as decimal(18, 2)) as revenue
-    from {{ ref('customer_features') }}
-
-    union all
-
-    select
-        'store_model_mix' as mart,
-        sum(units) as units,
-        cast(sum(revenue) as decimal(18, 2)) as revenue
-    from {{ ref('store_model_mix') }}
-
-    union all
-
-    select
-        'category_monthly_units' as mart,
-        sum(units) as units,
-        null as revenue
-    from {{ ref('category_monthly_units') }}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 )
 
