@@ -15,7 +15,9 @@ from velos.settings import Settings
 from velos.settings import load as load_settings
 
 _FAILED = {"error", "fail", "runtime error"}
-_WRAPPER = re.compile(r"^(Compilation|Runtime|Database|Parsing) Error( in .*)?$")
+_WRAPPER = re.compile(
+    r"^((Compilation|Runtime|Database|Parsing) Error( in .*)?|> (in|called by) macro .*)$"
+)
 
 
 def status_of(node_result: Any) -> str:
@@ -42,13 +44,21 @@ def run_dbt(
     command += ["--target", settings.target, "--target-path", str(settings.dbt_target_path)]
     all_vars = {**settings.dbt_vars(), **(vars or {})}
     command += ["--vars", yaml.safe_dump(all_vars, default_flow_style=True).strip()]
-    result = dbtRunner().invoke(command)
+    # a macro's error (run-operation) reaches no result, only dbt's event stream
+    operation_errors: list[str] = []
+
+    def on_event(event: Any) -> None:
+        if event.info.name in ("RunningOperationCaughtError", "RunningOperationUncaughtError"):
+            operation_errors.append(event.data.exc)
+
+    result = dbtRunner(callbacks=[on_event]).invoke(command)
     if result.success:
         return result.result
     if result.exception is not None:
         raise VelosError(f"dbt {args[0]} failed: {_essential(str(result.exception))}")
     problems = [
-        f"{node_result.node.name}: {_essential(node_result.message or '')}"
+        f"{_name_of(node_result)}: "
+        + _essential(node_result.message or " ".join(operation_errors))
         + _null_columns(node_result, settings)
         for node_result in getattr(result.result, "results", [])
         if status_of(node_result) in _FAILED
@@ -61,12 +71,19 @@ def run_dbt(
     )
 
 
+def _name_of(node_result: Any) -> str:
+    """The failed node's name; a run-operation's result carries the macro's id instead."""
+    node = getattr(node_result, "node", None)
+    return str(node.name if node is not None else node_result.unique_id.rsplit(".", 1)[-1])
+
+
 def _null_columns(node_result: Any, settings: Settings) -> str:
     """For a failed not_null_columns test (the not-null rules of a model in one query), each
     rule on its own: the columns that hold nulls, with their counts. The test's rows are one
     per failing column, so running its SQL again reads a handful of rows."""
-    metadata = getattr(node_result.node, "test_metadata", None)
-    sql = getattr(node_result.node, "compiled_code", None)
+    node = getattr(node_result, "node", None)
+    metadata = getattr(node, "test_metadata", None)
+    sql = getattr(node, "compiled_code", None)
     if metadata is None or metadata.name != "not_null_columns" or not sql:
         return ""
     if settings.target != "local":  # another engine: dbt's count and `dbt show` tell

@@ -26,6 +26,7 @@ import pytest
 from dbt_nodes import DATA_INDEPENDENT
 
 from velos.dbt import run_dbt
+from velos.errors import VelosError
 from velos.generate import generate
 
 pytestmark = pytest.mark.spark
@@ -219,3 +220,33 @@ def test_the_merge_touches_only_what_changed_and_equals_a_full_rebuild(
         f"{full_seconds:.1f} s, incremental {incremental_seconds:.1f} s; "
         f"fct_order_lines alone, full rebuild: {rebuild_seconds:.1f} s"
     )
+
+
+def test_the_delete_step_stops_when_the_source_has_more_rows_than_the_merged_table(
+    spark: Any,
+) -> None:
+    """delete_missing_rows decides from two counts, whose premise is unique source keys: a
+    source with more rows than the merged table (a duplicate key) stops the build, naming both
+    tables, instead of being read as nothing to delete. Equal counts pass."""
+    spark.sql("create database if not exists delete_step_test")
+    try:
+        target, source = "delete_step_test.merged", "delete_step_test.source"
+        for table in (target, source):
+            spark.sql(
+                f"create or replace table {table} using delta as select explode(array(1, 2)) as k"
+            )
+
+        def delete_step() -> None:
+            arguments = f"{{target: {target}, source: {source}, unique_key: [k]}}"
+            run_dbt(["run-operation", "delete_missing_rows", "--args", arguments])
+
+        delete_step()  # same count: nothing to delete, no error
+        spark.sql(f"insert into {source} values (2)")  # key 2 twice
+        with pytest.raises(VelosError) as stopped:
+            delete_step()
+        message = str(stopped.value)  # one line, no traceback: the step and why
+        assert message.startswith("dbt run-operation failed: delete_missing_rows: ")
+        assert f"{target} holds 1 rows fewer than {source} after its merge" in message
+        assert "duplicate keys" in message and "--full-refresh" in message
+    finally:
+        spark.sql("drop database if exists delete_step_test cascade")
