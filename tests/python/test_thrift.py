@@ -7,10 +7,10 @@ own under the test VELOS_HOME), stopped at the end with nothing left behind:
   every mart read back with PyHive (dbt-spark's client) and with beeline over Hive JDBC equals
   the local target's build of the same export, row for row, and its column types are the
   local build's (decimal stays decimal(p,s), dates stay date); ANSI is off as in the session.
-- while `velos run` rebuilds the marts from another export in another process (embedded Spark
-  on the same Postgres metastore and warehouse), PyHive reads top_model_by_store in a bounded
-  loop: every read is the whole old table or the whole new one, and after the run the reads
-  equal what the run wrote.
+- while another process seeds another export and rebuilds every model (velos's embedded Spark
+  on the same Postgres metastore and warehouse, `dbt seed` then `dbt run`), PyHive reads
+  top_model_by_store in a bounded loop: every read is the whole old table or the whole new
+  one, and after the run the reads equal what the run wrote.
 - bad configuration fails in seconds with one line naming the fix: a port in use, a missing
   jar, a server that does not come up (and one that does not answer in time, stopped), a wrong
   metastore password, an unreachable Postgres.
@@ -49,6 +49,18 @@ pytestmark = [pytest.mark.spark, pytest.mark.thrift]
 BIN = Path(sys.executable).parent
 READ_LOOP_LIMIT_S = 1500.0  # the concurrent run must finish within this
 FAST_FAILURE_S = 20.0  # "within seconds": a JVM launch that dies at once included
+# The writer beside the server: velos's own session (same metastore and warehouse as the
+# server) seeds another export and rebuilds every model, as `velos run` does, without the data
+# tests (they read, and run on the local build elsewhere; here they would only add minutes).
+REBUILD = """
+from velos.dbt import run_dbt
+from velos.settings import load
+from velos.spark import get_session
+settings = load()
+get_session(settings)
+run_dbt(["seed", "--quiet"], settings=settings)
+run_dbt(["run"], settings=settings)
+"""
 
 
 def _free_port() -> int:
@@ -414,8 +426,8 @@ def test_unreachable_postgres(scratch: Settings) -> None:
     assert "velos metastore start" in message
 
 
-# -- last: the slowest, a whole velos run beside the server ---------------------------------------
-def test_reads_stay_whole_while_velos_run_rebuilds_the_marts(
+# -- last: the slowest, a whole rebuild beside the server ------------------------------------------
+def test_reads_stay_whole_while_another_process_rebuilds_the_marts(
     thrift_build: Settings, spark: Any, tmp_path: Path
 ) -> None:
     table = "marts.top_model_by_store"
@@ -429,12 +441,11 @@ def test_reads_stay_whole_while_velos_run_rebuilds_the_marts(
          "--seed", "7"],
         check=True, capture_output=True,
     )  # fmt: skip
-    log = tmp_path / "velos-run.log"
+    log = tmp_path / "rebuild.log"
     with log.open("w") as out:
         run = subprocess.Popen(
-            [str(BIN / "velos"), "run", "--data", str(other),
-             "--skip", "check", "segment", "report", "load"],
-            env=_env(thrift_build), stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, "-c", REBUILD],
+            env=_env(thrift_build, VELOS_DATA_DIR=str(other)), stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     reads: list[Counter[tuple[Any, ...]]] = []
     failures: list[str] = []
