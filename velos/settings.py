@@ -29,6 +29,13 @@ from loaders.node import NodeConfig, ring
 from velos.errors import VelosError
 
 PROJECT_FILE = "dbt_project.yml"
+# The embedded driver's JIT. On a small export, HotSpot's quick compiler (C1) only: each query's
+# generated code is new, and the optimizing compiler (C2) spent about a third of the JVM's CPU
+# recompiling it. From about 1M order lines (32 MB of CSV) the two break even, and above it the
+# data's own loops want C2: HotSpot's default. BENCHMARKS.md, "Where the JVM's CPU goes".
+# (C1 alone also needs room for its code: its default code cache fills up within a build.)
+QUICK_JIT = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=512m"
+QUICK_JIT_MAX_EXPORT_MB = 32.0
 
 
 def find_project(start: Path | None = None) -> Path:
@@ -100,6 +107,11 @@ class Settings(BaseSettings):
     # Spark cluster"); and the memory of each executor there
     spark_master: str = Field("local[*]", validation_alias="VELOS_SPARK_MASTER")
     spark_driver_memory: str = Field("6g", validation_alias="VELOS_SPARK_DRIVER_MEMORY")
+    # extra options of the embedded driver's JVM (the Thrift server's too); unset: the JIT by
+    # the export's size (driver_java_options, QUICK_JIT above)
+    spark_driver_java_options: str | None = Field(
+        None, validation_alias="VELOS_SPARK_DRIVER_JAVA_OPTIONS"
+    )
     spark_executor_memory: str = Field("1g", validation_alias="VELOS_SPARK_EXECUTOR_MEMORY")
     # the local standalone cluster (velos cluster): master port, its web UI (workers take the
     # next ports), workers and what each offers
@@ -219,6 +231,15 @@ class Settings(BaseSettings):
     def log4j_file(self) -> Path:
         return package_file("log4j2.properties")
 
+    @property
+    def driver_java_options(self) -> str:
+        """The driver JVM's extra options: the setting, else the quick JIT for a small export."""
+        if self.spark_driver_java_options is not None:
+            return self.spark_driver_java_options
+        files = self.data_dir.glob("*.csv") if self.data_dir.is_dir() else ()
+        export_mb = sum(path.stat().st_size for path in files) / 2**20
+        return QUICK_JIT if export_mb <= QUICK_JIT_MAX_EXPORT_MB else ""
+
     def dbt_vars(self) -> dict[str, str]:
         """What profiles.yml and the seed macros need, passed to dbt as ``--vars``."""
         return {
@@ -232,6 +253,7 @@ class Settings(BaseSettings):
             "velos_cache_max_mb": str(self.cache_max_mb),
             "velos_spark_master": self.spark_master,
             "velos_driver_memory": self.spark_driver_memory,
+            "velos_driver_java_options": self.driver_java_options,
             "velos_executor_memory": self.spark_executor_memory,
         }
 

@@ -160,7 +160,8 @@ def server_conf(settings: Settings) -> dict[str, str]:
     conf = with_driver_classpath(conf, f"{_hive_jars(settings)}/*")
     log4j = package_file("thrift-log4j2.properties")
     conf["spark.driver.extraJavaOptions"] = (
-        f"-Dderby.system.home={settings.home} -Dlog4j2.configurationFile={log4j}"
+        f"-Dderby.system.home={settings.home} -Dlog4j2.configurationFile={log4j} "
+        + settings.driver_java_options
     )
     return conf
 
