@@ -68,8 +68,8 @@ def test_only_tables_up_to_the_size_limit_are_cached(
             statements.append(" ".join(sql.split()))
 
     class Recording(dbt.cli.main.dbtRunner):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__(callbacks=[record])
+        def __init__(self, callbacks: list[Any] | None = None) -> None:
+            super().__init__(callbacks=[*(callbacks or []), record])
 
     monkeypatch.setattr(dbt.cli.main, "dbtRunner", Recording)
     size_mb = spark.sql("describe detail marts.dim_bikes").first()["sizeInBytes"] / 2**20
