@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 from loaders.node.processes import port_open
 from velos.errors import VelosError
 from velos.settings import Settings
-from velos.spark import with_driver_classpath
+from velos.spark_conf import with_driver_classpath
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CONNECT_TIMEOUT_S = 5

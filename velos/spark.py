@@ -8,16 +8,13 @@ so that ``dbt`` (dbt-spark's session method calls ``getOrCreate()``) and the Pyt
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import jinja2
-import yaml
-
-from velos.errors import VelosError
+from velos import metastore, thrift
 from velos.settings import Settings
 from velos.settings import load as load_settings
+from velos.spark_conf import check_jars, session_conf
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -26,61 +23,11 @@ log = logging.getLogger(__name__)
 _SESSION: dict[str, SparkSession] = {}
 
 
-def profile_output(settings: Settings, target: str = "local") -> dict[str, Any]:
-    """Render profiles.yml as dbt does with velos's ``--vars``, and return one target.
-
-    ``env_var`` gives its default here: velos's own values come from its settings.
-    """
-
-    def env_var(name: str, default: str | None = None) -> str:
-        if default is None:
-            raise VelosError(f"profiles.yml needs the environment variable {name}")
-        return default
-
-    def var(name: str, default: str | None = None) -> str:
-        value = settings.dbt_vars().get(name, default)
-        if value is None:
-            raise VelosError(f"profiles.yml reads the dbt var {name!r}, which velos does not set")
-        return value
-
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    for name in ("as_number", "as_bool", "as_native", "as_text"):
-        environment.filters[name] = lambda value: value
-    path = settings.project_dir / "profiles.yml"
-    template = environment.from_string(path.read_text(encoding="utf-8"))
-    rendered = yaml.safe_load(template.render(env_var=env_var, var=var))
-    output: dict[str, Any] = rendered["velos"]["outputs"][target]
-    return output
-
-
-def session_conf(settings: Settings) -> dict[str, str]:
-    """Spark configuration of the embedded session, from profiles.yml."""
-    parameters = profile_output(settings, "local")["server_side_parameters"]
-    conf = {str(k): str(v) for k, v in parameters.items()}
-    conf["spark.sql.ansi.enabled"] = "false"  # what dbt-spark forces; keep both sides equal
-    return conf
-
-
-def with_driver_classpath(conf: dict[str, str], *entries: str) -> dict[str, str]:
-    """``conf`` with ``entries`` appended to the driver's classpath (what it held first stays)."""
-    classpath = [conf.get("spark.driver.extraClassPath", ""), *entries]
-    return {**conf, "spark.driver.extraClassPath": os.pathsep.join(e for e in classpath if e)}
-
-
-def check_jars(settings: Settings) -> None:
-    """Stop with the one command that fixes it when the Delta jars are not in the cache."""
-    folder = settings.jars_dir / "delta"
-    if not (folder.is_dir() and any(folder.glob("*.jar"))):
-        raise VelosError(f"the Delta Lake jars are missing from {folder}: run `make jars`")
-
-
 def get_session(settings: Settings | None = None) -> SparkSession:
     """Start (once) and return the embedded SparkSession with Delta and the Hive metastore."""
     if "spark" in _SESSION:
         return _SESSION["spark"]
     from pyspark.sql import SparkSession
-
-    from velos import metastore, thrift
 
     settings = settings or load_settings()
     thrift.refuse_shared_derby(settings)

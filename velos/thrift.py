@@ -7,7 +7,7 @@ group. (``HiveThriftServer2.startWithContext`` inside velos's session would tie 
 life to one Python process and hold that process's Derby metastore; a separate server with a
 shared Postgres metastore is what a deployment runs.)
 
-The server gets the embedded session's own settings (velos.spark.session_conf: Delta on the
+The server gets the embedded session's own settings (velos.spark_conf.session_conf: Delta on the
 classpath, the same warehouse and metastore, ANSI off, the same shuffle partitions), plus:
 binary transport on SPARK_THRIFT_HOST:SPARK_THRIFT_PORT (127.0.0.1:10000), the Spark UI on
 127.0.0.1:SPARK_THRIFT_UI_PORT (4040), and synchronous statements
@@ -36,7 +36,7 @@ from loaders.node.processes import pid_alive, port_open, terminate_group
 from velos import metastore
 from velos.errors import VelosError
 from velos.settings import Settings, package_file
-from velos.spark import check_jars, session_conf, with_driver_classpath
+from velos.spark_conf import check_jars, session_conf, with_driver_classpath
 
 MAIN_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 STOP_TIMEOUT_S = 30.0

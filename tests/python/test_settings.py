@@ -159,7 +159,7 @@ def test_a_plain_pip_install_finds_its_package_data(tmp_path: Path) -> None:
 def test_the_spark_master_is_a_setting_that_reaches_the_session(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from velos.spark import session_conf
+    from velos.spark_conf import session_conf
 
     for name in ("VELOS_SPARK_MASTER", "VELOS_SPARK_DRIVER_MEMORY", "VELOS_SPARK_EXECUTOR_MEMORY"):
         monkeypatch.delenv(name, raising=False)
@@ -183,7 +183,7 @@ def test_the_driver_jit_follows_the_export_size_unless_set(
 ) -> None:
     from velos import thrift
     from velos.settings import QUICK_JIT, QUICK_JIT_MAX_EXPORT_MB
-    from velos.spark import session_conf
+    from velos.spark_conf import session_conf
 
     def options(**changes: Any) -> list[str]:
         settings = load(PROJECT_DIR).with_changes(**changes)
