@@ -107,8 +107,9 @@ class Settings(BaseSettings):
     # Spark cluster"); and the memory of each executor there
     spark_master: str = Field("local[*]", validation_alias="VELOS_SPARK_MASTER")
     spark_driver_memory: str = Field("6g", validation_alias="VELOS_SPARK_DRIVER_MEMORY")
-    # extra options of the embedded driver's JVM (the Thrift server's too); unset: the JIT by
-    # the export's size (driver_java_options, QUICK_JIT above)
+    # extra options of the embedded driver's JVM (and of the Thrift server's); unset: the JIT
+    # by the export's size (driver_java_options, QUICK_JIT above), and HotSpot's default for
+    # the server, whose JVM lives long enough for the optimizing compiler to pay
     spark_driver_java_options: str | None = Field(
         None, validation_alias="VELOS_SPARK_DRIVER_JAVA_OPTIONS"
     )

@@ -161,7 +161,7 @@ def server_conf(settings: Settings) -> dict[str, str]:
     log4j = package_file("thrift-log4j2.properties")
     conf["spark.driver.extraJavaOptions"] = (
         f"-Dderby.system.home={settings.home} -Dlog4j2.configurationFile={log4j} "
-        + settings.driver_java_options
+        + (settings.spark_driver_java_options or "")  # long-lived: HotSpot's default JIT pays
     )
     return conf
 

@@ -181,26 +181,30 @@ def test_the_spark_master_is_a_setting_that_reaches_the_session(
 def test_the_driver_jit_follows_the_export_size_unless_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The embedded session of a command: the quick JIT on a small export, HotSpot's default on
+    a big one. The Thrift server lives long, so HotSpot's default unless the setting says."""
     from velos import thrift
     from velos.settings import QUICK_JIT, QUICK_JIT_MAX_EXPORT_MB
     from velos.spark_conf import session_conf
 
-    def options(**changes: Any) -> list[str]:
+    def options(**changes: Any) -> tuple[str, str]:
         settings = load(PROJECT_DIR).with_changes(**changes)
-        confs = (session_conf(settings), thrift.server_conf(settings))
-        return [conf["spark.driver.extraJavaOptions"] for conf in confs]
+        return (
+            session_conf(settings)["spark.driver.extraJavaOptions"],
+            thrift.server_conf(settings)["spark.driver.extraJavaOptions"],
+        )
 
     monkeypatch.delenv("VELOS_SPARK_DRIVER_JAVA_OPTIONS", raising=False)
-    for found in options():  # the demo export (seeds/): small, the quick compiler only
-        assert found.startswith("-Dderby.system.home=") and found.endswith(f" {QUICK_JIT}")
+    session, server = options()  # the demo export (seeds/): small
+    assert session.startswith("-Dderby.system.home=") and session.endswith(f" {QUICK_JIT}")
+    assert server.startswith("-Dderby.system.home=") and "-XX:" not in server
     # a plain `dbt` command (no velos vars) gets the small export's default from profiles.yml
     assert f"'{QUICK_JIT}'" in (PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
     big = tmp_path / "big-export"
     big.mkdir()
     with (big / "orders.csv").open("wb") as sparse:  # its size, not its bytes, on disk
         sparse.truncate(int(QUICK_JIT_MAX_EXPORT_MB * 2**20) + 1)
-    for found in options(data_dir=big):  # HotSpot's default JIT: no option added
-        assert "-XX:" not in found
+    assert all("-XX:" not in found for found in options(data_dir=big))  # HotSpot's default
     monkeypatch.setenv("VELOS_SPARK_DRIVER_JAVA_OPTIONS", "-XX:+UseParallelGC")
-    for found in options() + options(data_dir=big):  # the setting wins either way
+    for found in options() + options(data_dir=big):  # the setting wins everywhere
         assert found.endswith(" -XX:+UseParallelGC") and "TieredStopAtLevel" not in found
