@@ -42,7 +42,7 @@ from velos import metastore, thrift
 from velos import settings as settings_module
 from velos.errors import VelosError
 from velos.pipeline import MART_TABLES
-from velos.settings import Settings
+from velos.settings import QUICK_JIT, Settings
 
 pytestmark = [pytest.mark.spark, pytest.mark.thrift]
 
@@ -155,6 +155,9 @@ def served() -> Iterator[Settings]:
         thrift_port=_free_port(),
         thrift_ui_port=_free_port(),
         metastore_port=_free_port(),
+        # this server lives minutes, not days: the quick JIT, as a command's session gets it
+        # (a long-lived server keeps HotSpot's default unless the setting says otherwise)
+        spark_driver_java_options=QUICK_JIT,
     )
     thrift.stop(settings)  # what an interrupted run may have left
     metastore.stop(settings)
@@ -164,6 +167,9 @@ def served() -> Iterator[Settings]:
     try:
         info = thrift.start(settings)
         assert info["healthy"] and info["port"] == settings.thrift_port
+        # the setting reaches the server's JVM
+        cmdline = Path(f"/proc/{thrift.running_pid(settings)}/cmdline").read_bytes().split(b"\0")
+        assert set(QUICK_JIT.encode().split()) <= set(cmdline), cmdline
         yield settings
     finally:
         thrift.stop(settings)
