@@ -66,6 +66,8 @@
     {%- endcall %}
 
     {% do store_result('agate_table', response='CREATE ' ~ data_lines) %}
+    {#- the rows written, in the node's result: `velos run` reports them without a count query #}
+    {% do store_raw_result('main', message='CREATE ' ~ data_lines, code='CREATE', rows_affected=data_lines) %}
 
     {% do persist_docs(target_relation, model) %}
     {{ run_hooks(post_hooks) }}

@@ -99,6 +99,19 @@ def test_odd_export_values_are_stored_and_sold_as_written(odd: dict) -> None:
 
 
 @pytest.mark.spark
+def test_the_seed_step_reports_the_rows_each_raw_table_holds(odd: dict, spark: Any) -> None:
+    """`velos run` prints the seed's rows from dbt's results, not from a count of the tables:
+    the two agree on a two-line record and on trailing blank lines (the same content again)."""
+    from velos.dbt import run_dbt
+    from velos.pipeline import RAW_TABLES, _seeded_rows
+
+    seeded = _seeded_rows(run_dbt(["seed", "--quiet"], vars={"data_dir": str(odd["folder"])}))
+    assert list(seeded) == list(RAW_TABLES)
+    assert seeded == {table: spark.table(table).count() for table in RAW_TABLES}
+    assert (seeded["raw.bikes"], seeded["raw.bikeshops"]) == (106, 30)
+
+
+@pytest.mark.spark
 def test_odd_export_report_shows_names_as_written(odd: dict, spark: Any) -> None:
     from velos.report import write_report
 
