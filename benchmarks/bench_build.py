@@ -193,7 +193,7 @@ def child(load: bool) -> dict[str, Any]:
 
     settings = settings_module.load()
     from velos.dbt import run_dbt
-    from velos.pipeline import check_export
+    from velos.pipeline import check_export, seed_export
     from velos.spark import get_session, warm_catalog
 
     started = time.perf_counter()
@@ -220,7 +220,7 @@ def child(load: bool) -> dict[str, Any]:
         return value
 
     stage("check", lambda: check_export(settings))
-    stage("seed", lambda: run_dbt(["seed", "--quiet"], settings=settings))
+    stage("seed", lambda: seed_export(settings))
     build = ["build", "--exclude", "resource_type:seed"]
     results = stage("build", lambda: run_dbt(build, settings=settings))
     out["build_split"] = _build_split(results)

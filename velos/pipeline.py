@@ -7,9 +7,11 @@ seconds. Later stages (ML, serving) slot in as further steps. The plain `dbt see
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,45 @@ MART_TABLES = (
     "marts.top_model_by_store",
 )
 STEPS = ("check", "seed", "build", "segment", "report", "load")
+# what decides how Spark splits a file into partitions, hence the profile's per-partition counts
+SPLIT_SETTINGS = (
+    "spark.sql.files.maxPartitionBytes",
+    "spark.sql.files.openCostInBytes",
+    "spark.sql.files.minPartitionNum",
+)
+
+
+def export_fingerprints(folder: Path) -> str:
+    """Each export file's identity now, as JSON for the seed macros (file_findings.sql).
+
+    The check step's profile of a file is reused by the seed step only when the two
+    fingerprints are equal: same path, size, modification and change times and inode, read
+    with the same split settings.
+    """
+    spark = get_session()
+    splits = [str(spark.conf.get(key, None)) for key in SPLIT_SETTINGS]
+    splits.append(str(spark.sparkContext.defaultParallelism))
+    prints = {}
+    for name in EXPORT_FILES:
+        path = folder / name
+        try:
+            stat = path.stat()
+        except OSError:  # no fingerprint, no reuse: the seed reports what is wrong
+            continue
+        identity = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_dev, stat.st_ino)
+        prints[name] = "|".join([str(path), *map(str, identity), *map(str, splits)])
+    return json.dumps(prints)
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for one dbt command (dbt runs in this process)."""
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name in values:
+            del os.environ[name]
 
 
 def check_export(settings: Settings) -> Path:
@@ -56,14 +97,23 @@ def check_export(settings: Settings) -> Path:
         problem = _file_problem(data_dir / name)
         if problem:
             raise VelosError(f"{data_dir / name}: {problem}")
-    # an environment variable, not one more var: with the same --vars as the seed's, the
-    # seed after this reuses dbt's parse of the project instead of parsing it all again
-    os.environ["VELOS_CHECK_ONLY"] = "1"
-    try:
+    # environment variables, not more vars: with the same --vars as the seed's, the seed
+    # after this reuses dbt's parse of the project instead of parsing it all again
+    with _environment(
+        VELOS_CHECK_ONLY="1", VELOS_EXPORT_FINGERPRINTS=export_fingerprints(data_dir)
+    ):
         run_dbt(["seed", "--quiet"], settings=settings)
-    finally:
-        del os.environ["VELOS_CHECK_ONLY"]
     return data_dir
+
+
+def seed_export(settings: Settings) -> dict[str, int]:
+    """Write the four raw tables from the export; return the rows each holds.
+
+    The files' fingerprints let each seed reuse the profile the check step took of its file
+    in this session, when the file has not changed since.
+    """
+    with _environment(VELOS_EXPORT_FINGERPRINTS=export_fingerprints(settings.data_dir)):
+        return _seeded_rows(run_dbt(["seed", "--quiet"], settings=settings))
 
 
 def _file_problem(path: Path) -> str | None:
@@ -221,8 +271,7 @@ def run(settings: Settings, *, skip: Iterable[str] = ()) -> None:
 
     if "seed" not in skip:
         with console.step("seed") as info:
-            seeded = run_dbt(["seed", "--quiet"], settings=settings)
-            info["counts"] = _describe_counts(_seeded_rows(seeded)) + " raw rows"
+            info["counts"] = _describe_counts(seed_export(settings)) + " raw rows"
 
     if "build" not in skip:
         with console.step("build") as info:

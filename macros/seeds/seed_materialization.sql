@@ -7,6 +7,7 @@
     lets Spark read the file itself, twice: a cheap pass that checks it and counts the lines of
     each partition (profile_file), then one CREATE OR REPLACE that numbers, parses and
     writes them, which is atomic on Delta: a seed is either fully replaced or left as it was.
+    In `velos run` the first pass is the check step's, kept for the seed (file_findings).
 
     Contract of a raw table: every value is text (nothing can fail here; typing is staging's
     job), plus three lineage columns that the audit needs:
@@ -39,12 +40,23 @@
 
     {{ run_hooks(pre_hooks) }}
 
-    {#- one cheap pass checks the whole file (header, size, UTF-8) before anything is written #}
-    {%- set profile = profile_file(path) -%}
-    {%- do check_file(file_name, header, profile) -%}
-    {%- set multiline = {'records': {}, 'continuations': []} -%}
-    {%- if profile.odd_quote_lines > 0 -%}
-        {%- set multiline = multiline_records(path, profile.lines_before, columns | length) -%}
+    {#- one cheap pass checks the whole file (header, size, UTF-8) before anything is written,
+        unless this run's check step made it on the same file (file_findings) #}
+    {%- set fingerprint = export_fingerprint(file_name) -%}
+    {%- set findings = recall_file_findings(model.name, fingerprint) -%}
+    {%- if findings is none -%}
+        {%- set profile = profile_file(path) -%}
+        {%- do check_file(file_name, header, profile) -%}
+        {%- set multiline = {'records': {}, 'continuations': []} -%}
+        {%- if profile.odd_quote_lines > 0 -%}
+            {%- set multiline = multiline_records(path, profile.lines_before, columns | length) -%}
+        {%- endif -%}
+        {%- do remember_file_findings(model.name, fingerprint,
+            {'profile': profile, 'multiline': multiline}) -%}
+    {%- else -%}
+        {%- do log(file_name ~ ": the check's profile of the unchanged file is reused") -%}
+        {%- set profile = findings.profile -%}
+        {%- set multiline = findings.multiline -%}
     {%- endif -%}
     {%- set data_lines = profile.data_lines - multiline.continuations | length -%}
 

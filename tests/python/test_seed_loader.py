@@ -15,7 +15,8 @@ import pytest
 
 from velos.dbt import run_dbt
 from velos.errors import VelosError
-from velos.settings import find_project
+from velos.pipeline import EXPORT_FILES, RAW_TABLES, check_export, seed_export
+from velos.settings import find_project, load
 
 PROJECT_DIR = find_project(Path(__file__).parent)
 
@@ -39,22 +40,25 @@ def small_splits(spark) -> Iterator[None]:
 
 
 @pytest.fixture
-def restore_raw_orders(spark) -> Iterator[None]:
-    """Put raw.orders back as it was (or drop it): other tests' cached builds read it."""
-    version = None
-    if spark.catalog.tableExists("raw.orders"):
-        version = spark.sql("describe history raw.orders limit 1").first()["version"]
+def restore_raw_tables(spark) -> Iterator[None]:
+    """Put the raw tables back as they were (or drop them): other tests' cached builds read them."""
+    versions = {
+        table: spark.sql(f"describe history {table} limit 1").first()["version"]
+        for table in RAW_TABLES
+        if spark.catalog.tableExists(table)
+    }
     try:
         yield
     finally:
-        if version is None:
-            spark.sql("drop table if exists raw.orders")
-        else:
-            spark.sql(f"restore table raw.orders to version as of {version}")
+        for table in RAW_TABLES:
+            if table not in versions:
+                spark.sql(f"drop table if exists {table}")
+            else:
+                spark.sql(f"restore table {table} to version as of {versions[table]}")
 
 
 def test_line_numbers_across_partitions(
-    tmp_path: Path, spark, small_splits, restore_raw_orders
+    tmp_path: Path, spark, small_splits, restore_raw_tables
 ) -> None:
     source = PROJECT_DIR / "seeds" / "orders.csv"
     shutil.copy(source, tmp_path / "orders.csv")
@@ -90,3 +94,44 @@ def test_first_bad_line_is_found_in_a_later_partition(tmp_path: Path, spark, sma
             vars={"data_dir": str(tmp_path), "velos_check_only": True},
         )
     assert "orders.csv, line 9001: bytes that are not UTF-8 (2 line(s) in all)" in str(error.value)
+
+
+def test_the_seed_reuses_the_checks_profile_of_an_unchanged_file_only(
+    tmp_path: Path, spark, restore_raw_tables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`velos run`'s seed writes each file with the profile its check step took, unless the
+    file changed in between: then it profiles the file again (stale per-partition counts
+    would misnumber the lines, and a stale last line would drop the lines added)."""
+    export = tmp_path / "export"
+    export.mkdir()
+    for name in EXPORT_FILES:
+        shutil.copy(PROJECT_DIR / "seeds" / name, export / name)
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))  # this test's dbt log only
+    settings = load(VELOS_DATA_DIR=str(export))
+
+    check_export(settings)
+    orders = export / "orders.csv"
+    lines = orders.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    added = lines[-3:]  # three more data lines after the check: the file is longer
+    orders.write_text("\n".join([*lines, *added]) + "\n", encoding="utf-8")
+    seeded = seed_export(settings)
+
+    log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
+    reused = {name for name in EXPORT_FILES if f"{name}: the check's profile" in log}
+    assert reused == {"bikes.csv", "bikeshops.csv", "customers.csv"}
+    for name in ("bikes", "bikeshops", "customers"):
+        source = (export / f"{name}.csv").read_text(encoding="utf-8").rstrip("\n").split("\n")
+        loaded = {
+            (row[0], row[1])
+            for row in spark.table(f"raw.{name}").select("_line_number", "_raw_line").collect()
+        }
+        assert loaded == set(enumerate(source, start=1)) - {(1, source[0])}
+    loaded_orders = spark.sql(
+        "select count(*), min(_line_number), max(_line_number) from raw.orders"
+    ).first()
+    assert tuple(loaded_orders) == (15_003, 2, 15_004)
+    assert seeded == {
+        "raw.bikes": 100, "raw.bikeshops": 30, "raw.orders": 15_003, "raw.customers": 3_000
+    }  # fmt: skip
+    tail = spark.sql("select _raw_line from raw.orders where _line_number > 15001 order by 1")
+    assert sorted(row[0] for row in tail.collect()) == sorted(added)
