@@ -142,7 +142,8 @@ def run_size(order_lines: int, load: bool, work: Path) -> dict[str, Any]:
 
     base_env = {**os.environ, "VELOS_JARS": str(PROJECT_DIR / ".velos" / "jars")}
     home = work / f"home-baseline-{order_lines}"
-    env = {**base_env, "VELOS_HOME": str(home)}
+    # VELOS_DATA_DIR: the same settings as the velos run below (the JIT follows the export size)
+    env = {**base_env, "VELOS_HOME": str(home), "VELOS_DATA_DIR": str(data)}
     command = [sys.executable, __file__, "--baseline", str(data), str(home / "delta")]
     seconds, memory, lines = timed_command(command, env, work / f"baseline-{order_lines}.log")
     # the child's figures: its one JSON line (the JVM may still log after it)
