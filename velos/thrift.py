@@ -159,10 +159,10 @@ def server_conf(settings: Settings) -> dict[str, str]:
     # the Hive classes Spark 4 stopped shipping (pom.xml, profile thrift)
     conf = with_driver_classpath(conf, f"{_hive_jars(settings)}/*")
     log4j = package_file("thrift-log4j2.properties")
-    conf["spark.driver.extraJavaOptions"] = (
-        f"-Dderby.system.home={settings.home} -Dlog4j2.configurationFile={log4j} "
-        + (settings.spark_driver_java_options or "")  # long-lived: HotSpot's default JIT pays
-    )
+    options = [f"-Dderby.system.home={settings.home}", f"-Dlog4j2.configurationFile={log4j}"]
+    if settings.spark_driver_java_options:  # unset: long-lived, HotSpot's default JIT pays
+        options.append(settings.spark_driver_java_options)
+    conf["spark.driver.extraJavaOptions"] = " ".join(options)
     return conf
 
 

@@ -198,6 +198,7 @@ def test_the_driver_jit_follows_the_export_size_unless_set(
     session, server = options()  # the demo export (seeds/): small
     assert session.startswith("-Dderby.system.home=") and session.endswith(f" {QUICK_JIT}")
     assert server.startswith("-Dderby.system.home=") and "-XX:" not in server
+    assert server.endswith("thrift-log4j2.properties")  # no trailing space when unset
     # a plain `dbt` command (no velos vars) gets the small export's default from profiles.yml
     assert f"'{QUICK_JIT}'" in (PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
     big = tmp_path / "big-export"
