@@ -67,13 +67,18 @@ def export_fingerprints(folder: Path) -> str:
 
 @contextmanager
 def _environment(**values: str) -> Iterator[None]:
-    """Set environment variables for one dbt command (dbt runs in this process)."""
+    """Set environment variables for one dbt command (dbt runs in this process), then put
+    back what was there."""
+    before = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
         yield
     finally:
-        for name in values:
-            del os.environ[name]
+        for name, value in before.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
 
 
 def check_export(settings: Settings) -> Path:

@@ -99,13 +99,26 @@ def test_odd_export_values_are_stored_and_sold_as_written(odd: dict) -> None:
 
 
 @pytest.mark.spark
-def test_the_seed_step_reports_the_rows_each_raw_table_holds(odd: dict, spark: Any) -> None:
-    """`velos run` prints the seed's rows from dbt's results, not from a count of the tables:
-    the two agree on a two-line record and on trailing blank lines (the same content again)."""
-    from velos.dbt import run_dbt
-    from velos.pipeline import RAW_TABLES, _seeded_rows
+def test_the_seed_step_reports_the_rows_each_raw_table_holds(
+    odd: dict, spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`velos run`'s check then seed, the seed writing with the check's profile of each file
+    (a two-line record, trailing blank lines): the raw tables equal what the plain `dbt seed`
+    of the build wrote, and the step's counts, from dbt's results, equal the tables'."""
+    from velos.pipeline import RAW_TABLES, seed_export
 
-    seeded = _seeded_rows(run_dbt(["seed", "--quiet"], vars={"data_dir": str(odd["folder"])}))
+    def raw_rows() -> dict[str, list[Any]]:
+        return {table: spark.table(table).orderBy("_line_number").collect() for table in RAW_TABLES}
+
+    written_by_the_build = raw_rows()
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path))  # this test's dbt log only
+    export = settings.load(VELOS_DATA_DIR=odd["folder"])
+    check_export(export)
+    seeded = seed_export(export)
+
+    log = (tmp_path / "dbt.log").read_text(encoding="utf-8")
+    assert log.count("the check's profile of the unchanged file is reused") == 4
+    assert raw_rows() == written_by_the_build
     assert list(seeded) == list(RAW_TABLES)
     assert seeded == {table: spark.table(table).count() for table in RAW_TABLES}
     assert (seeded["raw.bikes"], seeded["raw.bikeshops"]) == (106, 30)
