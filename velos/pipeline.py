@@ -43,14 +43,16 @@ SPLIT_SETTINGS = (
 )
 
 
-def export_fingerprints(folder: Path) -> str:
+def export_fingerprints(settings: Settings) -> str:
     """Each export file's identity now, as JSON for the seed macros (file_findings.sql).
 
     The check step's profile of a file is reused by the seed step only when the two
     fingerprints are equal: same path, size, modification and change times and inode, read
-    with the same split settings.
+    with the same split settings. Starts the session with ``settings`` if none runs yet
+    (`velos check` on its own), as dbt's would be.
     """
-    spark = get_session()
+    folder = settings.data_dir
+    spark = get_session(settings)
     splits = [str(spark.conf.get(key, None)) for key in SPLIT_SETTINGS]
     splits.append(str(spark.sparkContext.defaultParallelism))
     prints = {}
@@ -105,7 +107,7 @@ def check_export(settings: Settings) -> Path:
     # environment variables, not more vars: with the same --vars as the seed's, the seed
     # after this reuses dbt's parse of the project instead of parsing it all again
     with _environment(
-        VELOS_CHECK_ONLY="1", VELOS_EXPORT_FINGERPRINTS=export_fingerprints(data_dir)
+        VELOS_CHECK_ONLY="1", VELOS_EXPORT_FINGERPRINTS=export_fingerprints(settings)
     ):
         run_dbt(["seed", "--quiet"], settings=settings)
     return data_dir
@@ -117,7 +119,7 @@ def seed_export(settings: Settings) -> dict[str, int]:
     The files' fingerprints let each seed reuse the profile the check step took of its file
     in this session, when the file has not changed since.
     """
-    with _environment(VELOS_EXPORT_FINGERPRINTS=export_fingerprints(settings.data_dir)):
+    with _environment(VELOS_EXPORT_FINGERPRINTS=export_fingerprints(settings)):
         return _seeded_rows(run_dbt(["seed", "--quiet"], settings=settings))
 
 
