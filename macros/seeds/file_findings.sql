@@ -9,6 +9,9 @@
     modification and change times, inode, and the session's split settings), taken as each
     step starts; a seed uses the findings kept only when their fingerprint equals its file's.
     Without the variable (a plain `dbt seed`) nothing is kept and the file is profiled.
+    Not seen: a rewrite to the same size, on the same inode, within one tick of the file
+    system's clock (a few ms) of the check's snapshot. The profile and the write are separate
+    reads in any case, so a file changed during the seed was never fully guarded against.
 #}
 {% macro export_fingerprint(file_name) -%}
     {{ return(fromjson(env_var('VELOS_EXPORT_FINGERPRINTS', '{}'), {}).get(file_name)) }}
