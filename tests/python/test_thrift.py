@@ -50,18 +50,20 @@ pytestmark = [pytest.mark.spark, pytest.mark.thrift]
 BIN = Path(sys.executable).parent
 READ_LOOP_LIMIT_S = 1500.0  # the concurrent run must finish within this
 FAST_FAILURE_S = 20.0  # "within seconds": a JVM launch that dies at once included
+# The mart the reads watch while another process rebuilds it.
+WATCHED = "top_model_by_store"
 # The writer beside the server: velos's own session (same metastore and warehouse as the
-# server) seeds another export and rebuilds the table the reads watch with everything upstream
-# of it (22 of the 31 models), as `velos run` does, without the data tests (they read, and run
-# on the local build elsewhere) or the marts no read here looks at: they would only add minutes.
-REBUILD = """
+# server) seeds another export, then runs the watched mart and every model upstream of it.
+# Not the data tests (they read, and run on the local build elsewhere) nor the marts no read
+# here looks at: they would only add minutes.
+REBUILD = f"""
 from velos.dbt import run_dbt
 from velos.settings import load
 from velos.spark import get_session
 settings = load()
 get_session(settings)
 run_dbt(["seed", "--quiet"], settings=settings)
-run_dbt(["run", "--select", "+top_model_by_store"], settings=settings)
+run_dbt(["run", "--select", "+{WATCHED}"], settings=settings)
 """
 
 
@@ -438,7 +440,7 @@ def test_unreachable_postgres(scratch: Settings) -> None:
 def test_reads_stay_whole_while_another_process_rebuilds_the_marts(
     thrift_build: Settings, spark: Any, tmp_path: Path
 ) -> None:
-    table = "marts.top_model_by_store"
+    table = f"marts.{WATCHED}"
     types = _local_types(spark, table)
     old = _rows(_pyhive(thrift_build, f"select * from {table}")[0], types)
     assert old == _local_rows(spark, table)
@@ -474,7 +476,7 @@ def test_reads_stay_whole_while_another_process_rebuilds_the_marts(
 
     new = _rows(_pyhive(thrift_build, f"select * from {table}")[0], types)
     # what the run wrote, read from its Delta files by this (other) Spark session
-    location = thrift_build.warehouse_dir / "marts.db" / "top_model_by_store"
+    location = thrift_build.warehouse_dir / "marts.db" / WATCHED
     written = spark.read.format("delta").load(str(location)).collect()
     assert new == _rows([tuple(row) for row in written], types)
     assert new != old and sum(new.values()) == 30
