@@ -59,7 +59,7 @@ def run_dbt(
     problems = [
         f"{_name_of(node_result)}: "
         + _essential(node_result.message or " ".join(operation_errors))
-        + _rule_counts(node_result, settings)
+        + _null_columns(node_result, settings)
         for node_result in getattr(result.result, "results", [])
         if status_of(node_result) in _FAILED
     ]
@@ -77,19 +77,14 @@ def _name_of(node_result: Any) -> str:
     return str(node.name if node is not None else node_result.unique_id.rsplit(".", 1)[-1])
 
 
-# the tests that check several rules of a model in one query (macros/tests/failure_counts.sql):
-# their rows are one per failing rule, (label, failing_rows); how `velos run` words them
-_RULE_COUNTS = {"not_null_columns": "nulls per column", "value_rules": "failing rows per rule"}
-
-
-def _rule_counts(node_result: Any, settings: Settings) -> str:
-    """For a failed test that checks several rules of a model in one query (not_null_columns,
-    value_rules), each rule on its own: the rules that failed, with their counts. The test's
-    rows are one per failing rule, so running its SQL again reads a handful of rows."""
+def _null_columns(node_result: Any, settings: Settings) -> str:
+    """For a failed not_null_columns test (the not-null rules of a model in one query), each
+    rule on its own: the columns that hold nulls, with their counts. The test's rows are one
+    per failing column, so running its SQL again reads a handful of rows."""
     node = getattr(node_result, "node", None)
     metadata = getattr(node, "test_metadata", None)
     sql = getattr(node, "compiled_code", None)
-    if metadata is None or metadata.name not in _RULE_COUNTS or not sql:
+    if metadata is None or metadata.name != "not_null_columns" or not sql:
         return ""
     if settings.target != "local":  # another engine: dbt's count and `dbt show` tell
         return ""
@@ -97,9 +92,10 @@ def _rule_counts(node_result: Any, settings: Settings) -> str:
 
     rows = get_session(settings).sql(sql).collect()
     counted = ", ".join(
-        f"{label} {failing:,}" for label, failing in sorted(rows, key=lambda row: str(row[0]))
+        f"{row['column_name']} {row['failing_rows']:,}"
+        for row in sorted(rows, key=lambda row: str(row["column_name"]))
     )
-    return f" ({_RULE_COUNTS[metadata.name]}: {counted})" if counted else ""
+    return f" (nulls per column: {counted})" if counted else ""
 
 
 def _essential(message: str) -> str:

@@ -5,5 +5,6 @@
     max_failing_pct (default 0).
 #}
 {% test expression_is_true(model, expression, column_name=none, max_failing_pct=0) %}
-    {{ failing_rows(model, expression_failure(expression, column_name), max_failing_pct) }}
+    {%- set condition = (column_name ~ ' ' ~ expression) if column_name else expression -%}
+    {{ failing_rows(model, 'not coalesce(' ~ condition ~ ', false)', max_failing_pct) }}
 {% endtest %}

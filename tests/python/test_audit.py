@@ -459,32 +459,13 @@ def test_real_export_every_order_line_is_clean(real: dict[str, Any]) -> None:
     assert "fail" not in {row["status"] for row in tables["audit.audit_quality_scorecard"]}
 
 
-# -- the rules a model checks in one query (not_null_columns, value_rules) ----------------------
-@pytest.mark.after_readers(
-    3
-)  # it writes bad values into a mart (and restores it) behind dbt's back
-@pytest.mark.parametrize(
-    ("test", "changes", "per_rule"),
-    [
-        (
-            "not_null_dim_bikes",
-            ["frame = null where bike_id in ({0}, {1})", "price_tier = null where bike_id = {2}"],
-            "nulls per column: frame 2, price_tier 1",
-        ),
-        (
-            "value_rules_dim_bikes",
-            ["price = 0 where bike_id in ({0}, {1})", "price_tier = 'Bogus' where bike_id = {2}"],
-            "failing rows per rule: price accepted_range 2, price_tier accepted_values 1",
-        ),
-    ],
-    ids=["not_null_columns", "value_rules"],
-)
-def test_each_rule_of_a_one_query_test_fails_on_its_own_with_its_count(
-    spark: Any, demo_export: Path, build_export: Any, test: str, changes: list[str], per_rule: str
+# -- the not-null rules, one query per model -----------------------------------------------------
+@pytest.mark.after_readers(3)  # it writes nulls into a mart (and restores it) behind dbt's back
+def test_each_not_null_rule_fails_on_its_own_column_with_its_count(
+    spark: Any, demo_export: Path, build_export: Any
 ) -> None:
-    """A model's not-null rules run as one test (not_null_columns), and so do its value rules
-    (value_rules); a bad value still fails the rule it breaks, and the error names each
-    failing rule with its own count."""
+    """A model's not-null rules run as one test (not_null_columns); a null still fails the
+    rule of its column, and the error names each failing column with its own count."""
     from velos.dbt import run_dbt
     from velos.errors import VelosError
 
@@ -493,18 +474,20 @@ def test_each_rule_of_a_one_query_test_fails_on_its_own_with_its_count(
         build_export(demo_export)
     version = spark.sql(f"describe history {table} limit 1").first()["version"]
     ids = [row["bike_id"] for row in spark.sql(f"select bike_id from {table} order by 1").take(3)]
-    data = {"data_dir": str(demo_export)}
     try:
-        for change in changes:
-            spark.sql(f"update {table} set {change.format(*ids)}")
+        spark.sql(f"update {table} set frame = null where bike_id in ({ids[0]}, {ids[1]})")
+        spark.sql(f"update {table} set price_tier = null where bike_id = {ids[2]}")
         with pytest.raises(VelosError) as raised:
-            run_dbt(["test", "--select", test], vars=data)
+            run_dbt(["test", "--select", "not_null_dim_bikes"], vars={"data_dir": str(demo_export)})
         assert str(raised.value) == (
-            f"dbt test failed: {test}: Got 3 results, configured to fail if != 0 ({per_rule})"
+            "dbt test failed: not_null_dim_bikes: Got 3 results, configured to fail if != 0"
+            " (nulls per column: frame 2, price_tier 1)"
         )
     finally:
         spark.sql(f"restore table {table} to version as of {version}")
-    # restored: the same rules pass again
-    results = run_dbt(["test", "--select", test], vars=data)
+    # restored: the same rule passes again
+    results = run_dbt(
+        ["test", "--select", "not_null_dim_bikes"], vars={"data_dir": str(demo_export)}
+    )
     tests = [(r.node.name, r.failures) for r in results.results if r.node.resource_type == "test"]
-    assert tests == [(test, 0)]
+    assert tests == [("not_null_dim_bikes", 0)]

@@ -1,5 +1,4 @@
-"""The project's YAML files: a key written twice in one mapping is an error, not a silent win;
-and a model's plain rules are checked in one query, not one query per rule.
+"""The project's YAML files: a key written twice in one mapping is an error, not a silent win.
 
 PyYAML keeps the last of two equal keys, so a second `on-run-end:` in dbt_project.yml once
 dropped the hook that records each build, and nothing said so.
@@ -46,46 +45,3 @@ def test_no_key_appears_twice(path: Path) -> None:
 def test_a_key_written_twice_is_caught() -> None:
     with pytest.raises(yaml.constructor.ConstructorError, match="'on-run-end' appears twice"):
         yaml.load("on-run-end: [a]\nmodels: {}\non-run-end: [b]\n", Loader=_StrictLoader)
-
-
-# one-rule tests and the one-query test of a model that checks the same rules (macros/tests)
-ONE_QUERY_TEST = {
-    "not_null": "not_null_columns",
-    "accepted_range": "value_rules",
-    "accepted_values": "value_rules",
-    "expression_is_true": "value_rules",
-}
-
-
-def _rule_tests(path: Path) -> list[tuple[str, str, Any]]:
-    """(model, test name, its entry) of every data test on a model or one of its columns."""
-    document = yaml.safe_load((ROOT / path).read_text(encoding="utf-8")) or {}
-    found = []
-    models = document.get("models") if path.parts[0] == "models" else None
-    for model in models or []:  # dbt_project.yml's `models:` is configuration
-        for column in [model, *model.get("columns", [])]:
-            for entry in column.get("data_tests", []):
-                name = entry if isinstance(entry, str) else next(iter(entry))
-                found.append((model["name"], name, entry))
-    return found
-
-
-def test_plain_rules_are_checked_in_one_query_per_model() -> None:
-    """A data test costs its query's planning, not its data: a rule with no name, threshold,
-    `where` or severity of its own belongs in its model's not_null_columns or value_rules test,
-    where it costs a share of one query. (The dbt build counts its nodes; each would be one.)"""
-    one_by_one = []
-    for path in FILES:
-        for model, name, entry in _rule_tests(path):
-            if name not in ONE_QUERY_TEST:
-                continue
-            options = {} if isinstance(entry, str) else entry[name] or {}
-            arguments = options.get("arguments") or {}
-            if set(options) <= {"arguments"} and "max_failing_pct" not in arguments:
-                one_by_one.append(f"{path}: {model}: {name} {arguments}")
-    assert one_by_one == [], (
-        "move these into the model's "
-        + " or ".join(sorted(set(ONE_QUERY_TEST.values())))
-        + " test:\n"
-        + "\n".join(one_by_one)
-    )
