@@ -257,25 +257,58 @@ def test_report_page_escapes_text_and_says_what_is_not_built() -> None:
     assert len(rendered["histograms"]) == 1
 
 
-def test_histograms_drawn_in_parallel_equal_those_drawn_one_by_one() -> None:
-    """No Spark: enough models to use the worker processes; same PNG bytes, same order."""
+def _histogram_rows(models: int, cities: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
     from decimal import Decimal
 
-    from velos import report
-
-    cities = [("Austin", "TX"), ("Boston", "MA"), ("Chicago", "IL")]
-    by_model = {
+    return {
         f"Model {index:02d}": [
             {"model": f"Model {index:02d}", "city": city, "state": state,
              "units": index + rank, "share_of_model_units": Decimal("0.5"),
              "rank_in_model": rank + 1}
             for rank, (city, state) in enumerate(cities)
         ]
-        for index in range(report._PARALLEL_FROM + 4)
+        for index in range(models)
     }  # fmt: skip
+
+
+def test_histograms_drawn_in_parallel_equal_those_drawn_one_by_one() -> None:
+    """No Spark: enough models to use the worker processes; same PNG bytes, same order."""
+    from velos import report
+    from velos.report import charts
+
+    cities = [("Austin", "TX"), ("Boston", "MA"), ("Chicago", "IL")]
+    by_model = _histogram_rows(report._PARALLEL_FROM + 4, cities)
+    frame = charts.histogram_frame([row for rows in by_model.values() for row in rows])
     models = sorted(by_model, reverse=True)
-    parallel = report._histogram_pngs(by_model, models)
-    one_by_one = [report._histogram_png(model, by_model[model]) for model in models]
+    with report._histogram_pngs(by_model, models, frame) as drawn:
+        parallel = list(drawn)
+    one_by_one = [report._histogram_png(model, by_model[model], frame) for model in models]
     assert len(parallel) == len(models)
     assert parallel == one_by_one
     assert len(set(parallel)) == len(models)  # each model its own chart
+
+
+def test_every_histogram_label_fits_in_the_shared_frame() -> None:
+    """The frame is laid out once for all histograms: the longest city name and the largest
+    count, wherever they are, stay inside each figure, as the constrained layout keeps them."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from velos.report import charts
+
+    long_name = ("Llanfairpwllgwyngyll-on-the-Rio Grande City", "TX")
+    by_model = _histogram_rows(3, [("Ely", "NV"), ("Boston", "MA")])
+    by_model["Model 01"].append(
+        {"model": "Model 01", "city": long_name[0], "state": long_name[1], "units": 98_765,
+         "share_of_model_units": 0.9, "rank_in_model": 0}
+    )  # fmt: skip
+    frame = charts.histogram_frame([row for rows in by_model.values() for row in rows])
+    for model, rows in by_model.items():
+        figure = charts.histogram_chart(model, rows, frame)
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        labels = [label.get_text() for label in figure.axes[0].get_xticklabels()]
+        assert (f"{long_name[0]}, {long_name[1]}" in labels) == (model == "Model 01")
+        # what is drawn (ticks outside the view are not), in inches, against the page
+        drawn = figure.get_tightbbox(renderer)
+        width, height = figure.get_size_inches()
+        inside = drawn.x0 >= 0 and drawn.y0 >= 0 and drawn.x1 <= width and drawn.y1 <= height
+        assert inside, (model, drawn, (width, height))

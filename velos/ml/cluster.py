@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 
 # k-means|| initialisation and Lloyd iterations: enough for these small, well-separated sets
 MAX_ITERATIONS = 50
+# ks fitted at once. A fit on a few thousand members is many tiny Spark jobs, most of each
+# the driver's scheduling: fits overlap well, and each k's result does not depend on the others
+PARALLEL_FITS = 4
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,10 @@ def fit_segments(
 ) -> ClusterFit:
     """Fit KMeans for every k of ``ks`` and keep the best silhouette (ties: the smaller k)."""
     from pyspark.ml import Pipeline, PipelineModel
-    from pyspark.ml.clustering import KMeans
+    from pyspark.ml.clustering import KMeans, KMeansModel
     from pyspark.ml.evaluation import ClusteringEvaluator
     from pyspark.ml.feature import StandardScaler, VectorAssembler
+    from pyspark.util import inheritable_thread_target
 
     prepare = Pipeline(
         stages=[
@@ -80,9 +85,8 @@ def fit_segments(
     ).fit(features.frame)
     scaled = prepare.transform(features.frame).select(features.id_column, "features").cache()
     evaluator = ClusteringEvaluator(featuresCol="features", predictionCol="segment_id")
-    scores: list[KScore] = []
-    models = {}
-    for k in ks:
+
+    def fit(k: int) -> tuple[KScore, KMeansModel]:
         started = time.perf_counter()
         kmeans = KMeans(
             k=k, seed=seed, maxIter=MAX_ITERATIONS, featuresCol="features",
@@ -90,10 +94,17 @@ def fit_segments(
         )  # fmt: skip
         model = kmeans.fit(scaled)
         silhouette = evaluator.evaluate(model.transform(scaled))
-        score = KScore(k, silhouette, time.perf_counter() - started)
-        scores.append(score)
-        models[k] = model
-        on_k(score)
+        return KScore(k, silhouette, time.perf_counter() - started), model
+
+    scores: list[KScore] = []
+    models = {}
+    # as CrossValidator's `parallelism` does: threads on the one session, each k's jobs kept
+    # apart by their own JVM thread (pinned mode), results taken in k order
+    with ThreadPoolExecutor(min(PARALLEL_FITS, len(ks)) or 1) as pool:
+        for score, model in pool.map(inheritable_thread_target(fit), ks):
+            scores.append(score)
+            models[score.k] = model
+            on_k(score)
     best = max(scores, key=lambda score: (score.silhouette, -score.k))
     pipeline = PipelineModel(stages=[*prepare.stages, models[best.k]])
     assignments = _with_distance(models[best.k].transform(scaled), models[best.k], features)

@@ -12,7 +12,9 @@ import multiprocessing
 import os
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,28 +41,34 @@ def _png(figure: Figure, dpi: int = 110) -> bytes:
     return buffer.getvalue()
 
 
-def _histogram_png(model: str, rows: list[dict[str, Any]]) -> bytes:
-    return _png(charts.histogram_chart(model, rows), dpi=90)
+def _histogram_png(model: str, rows: list[dict[str, Any]], frame: charts.Frame) -> bytes:
+    return _png(charts.histogram_chart(model, rows, frame), dpi=90)
 
 
 # Below this many histograms, starting worker processes costs more than it saves.
 _PARALLEL_FROM = 16
 
 
-def _histogram_pngs(by_model: dict[str, list[dict[str, Any]]], models: list[str]) -> list[bytes]:
-    """One PNG per model, drawn on every core: matplotlib draws on one core per process.
+@contextmanager
+def _histogram_pngs(
+    by_model: dict[str, list[dict[str, Any]]], models: list[str], frame: charts.Frame
+) -> Iterator[Iterator[bytes]]:
+    """One PNG per model, in the order of ``models``, drawn on every core while the caller
+    draws the other charts: matplotlib draws on one core per process.
 
     A report has one histogram per model sold (about a hundred on the demo data), which is
     most of the report's time. Workers are spawned, not forked: the parent holds a JVM
     gateway and its threads.
     """
     workers = min(os.cpu_count() or 1, 8)
+    rows = [by_model[model] for model in models]
+    frames = [frame] * len(models)
     if workers < 2 or len(models) < _PARALLEL_FROM:
-        return [_histogram_png(model, by_model[model]) for model in models]
+        yield map(_histogram_png, models, rows, frames)  # drawn when read, in this process
+        return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         chunk = max(1, len(models) // (workers * 4))
-        rows = [by_model[model] for model in models]
-        return list(pool.map(_histogram_png, models, rows, chunksize=chunk))
+        yield pool.map(_histogram_png, models, rows, frames, chunksize=chunk)
 
 
 def _slug(text: str) -> str:
@@ -69,6 +77,28 @@ def _slug(text: str) -> str:
 
 def build_charts(data: ReportData) -> dict[str, Any]:
     """Render every chart of the report (no file written)."""
+    marts = data.marts
+    by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in marts["model_city_histogram"]:
+        by_model[row["model"]].append(row)
+    models = sorted(by_model, key=lambda m: (-sum(int(r["units"]) for r in by_model[m]), m))
+    frame = charts.histogram_frame(marts["model_city_histogram"])
+    with _histogram_pngs(by_model, models, frame) as pngs:
+        rendered = _other_charts(data)
+        rendered["histograms"] = [
+            (
+                model,
+                page.Chart(
+                    f"histogram_{index:03d}_{_slug(model)}.png", png, f"Units of {model} by city"
+                ),
+            )
+            for index, (model, png) in enumerate(zip(models, pngs, strict=True))
+        ]
+    return rendered
+
+
+def _other_charts(data: ReportData) -> dict[str, Any]:
+    """Every chart but the histograms."""
     marts = data.marts
     rendered: dict[str, Any] = {
         "gender": page.Chart(
@@ -86,20 +116,6 @@ def build_charts(data: ReportData) -> dict[str, Any]:
             "(purchases_by_city); blank cells sold nothing.",
         ),
     }
-    by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in marts["model_city_histogram"]:
-        by_model[row["model"]].append(row)
-    models = sorted(by_model, key=lambda m: (-sum(int(r["units"]) for r in by_model[m]), m))
-    pngs = _histogram_pngs(by_model, models)
-    rendered["histograms"] = [
-        (
-            model,
-            page.Chart(
-                f"histogram_{index:03d}_{_slug(model)}.png", png, f"Units of {model} by city"
-            ),
-        )
-        for index, (model, png) in enumerate(zip(models, pngs, strict=True))
-    ]
     store_map = charts.store_map_chart(marts["top_model_by_store"], marts["dim_bikeshops"])
     rendered["map"] = (
         page.Chart(

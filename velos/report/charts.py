@@ -16,7 +16,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: the report is written by servers and CI too
 
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import MaxNLocator
 
 # Labels are the client's names: "$" must stay a dollar sign, not start TeX math mode
 matplotlib.rcParams["text.parse_math"] = False
@@ -107,19 +111,27 @@ def heatmap_chart(purchases_by_city: list[Row]) -> Figure:
     return figure
 
 
-def histogram_chart(model: str, rows: list[Row]) -> Figure:
-    """One model's units across cities (model_city_histogram rows of that model)."""
-    rows = sorted(rows, key=lambda row: int(row["rank_in_model"]))
-    cities = [_city_label(row) for row in rows]
-    units = [int(row["units"]) for row in rows]
-    figure = Figure(figsize=(10, 4.2), layout="constrained")
-    axes = figure.add_subplot()
+HISTOGRAM_SIZE = (10, 4.2)  # inches
+# where the axes sit in every histogram, as a fraction of the figure: left, bottom, width, height
+Frame = tuple[float, float, float, float]
+
+
+def _draw_histogram(
+    figure: Figure,
+    title: str,
+    cities: list[str],
+    units: list[int],
+    top_share: float,
+    frame: Frame | None,
+) -> Axes:
+    axes = figure.add_subplot() if frame is None else figure.add_axes(frame)
     axes.bar(range(len(cities)), units, color="#0072b2")
     axes.set_xticks(range(len(cities)), cities, rotation=60, ha="right", fontsize=7)
+    # units are whole: integer ticks, so the widest tick label is the largest count's
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("city of the customers' home store (by rank)")
     axes.set_ylabel("units sold")
-    axes.set_title(f"{model}: {sum(units):,} units across {len(cities)} cities")
-    top_share = float(rows[0]["share_of_model_units"]) if rows else 0.0
+    axes.set_title(title)
     axes.annotate(
         f"top city: {top_share:.1%} of the model's units",
         (0.99, 0.95),
@@ -128,6 +140,46 @@ def histogram_chart(model: str, rows: list[Row]) -> Figure:
         va="top",
         fontsize=8,
     )
+    return axes
+
+
+def histogram_frame(model_city_histogram: list[Row]) -> Frame:
+    """One place for the axes of every histogram, so none needs a layout engine of its own.
+
+    The constrained layout is most of a histogram's drawing time, and every histogram has the
+    same size, fonts and kind of labels. It runs once, on a chart whose every city label is
+    the widest one drawn and whose bar is the largest count: what fits there fits in each.
+    """
+    labels = {_city_label(row) for row in model_city_histogram}
+    renderer = FigureCanvasAgg(Figure(figsize=HISTOGRAM_SIZE)).get_renderer()
+    font = FontProperties(size=7)
+    widest = max(
+        sorted(labels),
+        key=lambda label: renderer.get_text_width_height_descent(label, font, ismath=False)[0],
+        default="",
+    )
+    cities: dict[str, int] = defaultdict(int)
+    for row in model_city_histogram:
+        cities[row["model"]] += 1
+    bars = max(cities.values(), default=0)
+    largest = max((int(row["units"]) for row in model_city_histogram), default=0)
+    probe = Figure(figsize=HISTOGRAM_SIZE, layout="constrained")
+    axes = _draw_histogram(probe, "probe", [widest] * bars, [largest] * bars, 1.0, None)
+    FigureCanvasAgg(probe).draw()
+    left, bottom, width, height = axes.get_position().bounds
+    return (float(left), float(bottom), float(width), float(height))
+
+
+def histogram_chart(model: str, rows: list[Row], frame: Frame) -> Figure:
+    """One model's units across cities (model_city_histogram rows of that model), its axes
+    where ``frame`` (:func:`histogram_frame`) puts them."""
+    rows = sorted(rows, key=lambda row: int(row["rank_in_model"]))
+    cities = [_city_label(row) for row in rows]
+    units = [int(row["units"]) for row in rows]
+    top_share = float(rows[0]["share_of_model_units"]) if rows else 0.0
+    figure = Figure(figsize=HISTOGRAM_SIZE)
+    _draw_histogram(figure, f"{model}: {sum(units):,} units across {len(cities)} cities",
+                    cities, units, top_share, frame)  # fmt: skip
     return figure
 
 
