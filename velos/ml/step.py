@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,8 @@ OUTPUT_TABLES = (
     "forecast_holdout",
     "demand_forecast",
 )
+# tables written at once, once every output is computed
+WRITE_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ def run_segment(
     """Fit the segments, the classifier and the forecast on ``schema``'s feature tables and
     write the outputs into ``schema``. ``say`` receives one line per k tried."""
     from pyspark.sql import functions as F
+    from pyspark.util import inheritable_thread_target
 
     customer_table = features.read_table(spark, schema, "customer_features")
     store_table = features.read_table(spark, schema, "store_model_mix")
@@ -194,8 +198,11 @@ def run_segment(
             "forecast_holdout": demand.holdout.withColumn("model_version", F.lit(version)),
             "demand_forecast": demand.forecast.withColumn("model_version", F.lit(version)),
         }
-        for name in OUTPUT_TABLES:
-            _write(outputs[name], f"{schema}.{name}")
+        # independent small writes, mostly Delta's commit on the driver: they overlap well
+        with ThreadPoolExecutor(WRITE_THREADS) as pool:
+            tables = [f"{schema}.{name}" for name in OUTPUT_TABLES]
+            frames = [outputs[name] for name in OUTPUT_TABLES]
+            list(pool.map(inheritable_thread_target(_write), frames, tables))
         customer_fit.assignments.unpersist()
         store_fit.assignments.unpersist()
 
