@@ -101,7 +101,7 @@ def fit_segments(
     # as CrossValidator's `parallelism` does: threads on the one session, each k's jobs kept
     # apart by their own JVM thread (pinned mode), results taken in k order
     with ThreadPoolExecutor(min(PARALLEL_FITS, len(ks)) or 1) as pool:
-        for score, model in pool.map(inheritable_thread_target(fit), ks):
+        for score, model in pool.map(inheritable_thread_target(scaled.sparkSession)(fit), ks):
             scores.append(score)
             models[score.k] = model
             on_k(score)

@@ -202,7 +202,7 @@ def run_segment(
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
             tables = [f"{schema}.{name}" for name in OUTPUT_TABLES]
             frames = [outputs[name] for name in OUTPUT_TABLES]
-            list(pool.map(inheritable_thread_target(_write), frames, tables))
+            list(pool.map(inheritable_thread_target(spark)(_write), frames, tables))
         customer_fit.assignments.unpersist()
         store_fit.assignments.unpersist()
 
