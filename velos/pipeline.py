@@ -104,6 +104,8 @@ def check_export(settings: Settings) -> Path:
         problem = _file_problem(data_dir / name)
         if problem:
             raise VelosError(f"{data_dir / name}: {problem}")
+    # the metastore boots while dbt parses (in velos run, the spark step has started it)
+    warm_catalog(get_session(settings))
     # environment variables, not more vars: with the same --vars as the seed's, the seed
     # after this reuses dbt's parse of the project instead of parsing it all again
     with _environment(
