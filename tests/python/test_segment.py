@@ -140,6 +140,27 @@ def test_every_k_is_logged_and_the_best_silhouette_is_kept(
             assert f"segment: {kind}s k={k} silhouette {row['silhouette']:.4f}" in "\n".join(lines)
 
 
+def test_ks_fitted_at_once_equal_ks_fitted_one_by_one(
+    spark: Any, first_run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ks are fitted on threads: each k's model and silhouette must be what it is alone."""
+    from velos.ml import cluster, features
+
+    frame = features.store_feature_frame(features.read_table(spark, "marts", "store_model_mix"))
+    ks = range(2, 7)
+
+    def fitted() -> tuple[list[tuple[int, float]], list[Any]]:
+        fit = cluster.fit_segments(frame, ks, seed=42)
+        members = fit.assignments.orderBy("bikeshop_id").collect()
+        fit.assignments.unpersist()
+        return [(score.k, score.silhouette) for score in fit.scores], members
+
+    at_once = fitted()
+    monkeypatch.setattr(cluster, "PARALLEL_FITS", 1)
+    assert fitted() == at_once
+    assert [k for k, _ in at_once[0]] == list(ks)
+
+
 def test_profiles_add_up_and_labels_follow_the_rule(spark: Any, first_run: Any) -> None:
     report, _ = first_run
     rows = table(spark, "segment_profiles")
