@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -67,22 +66,6 @@ def export_fingerprints(settings: Settings) -> str:
     return json.dumps(prints)
 
 
-@contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """Set environment variables for one dbt command (dbt runs in this process), then put
-    back what was there."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                del os.environ[name]
-            else:
-                os.environ[name] = value
-
-
 def check_export(settings: Settings) -> Path:
     """Stop before anything is written when a file of the export is missing or unusable.
 
@@ -106,12 +89,12 @@ def check_export(settings: Settings) -> Path:
             raise VelosError(f"{data_dir / name}: {problem}")
     # the metastore boots while dbt parses (in velos run, the spark step has started it)
     warm_catalog(get_session(settings))
-    # environment variables, not more vars: with the same --vars as the seed's, the seed
-    # after this reuses dbt's parse of the project instead of parsing it all again
-    with _environment(
-        VELOS_CHECK_ONLY="1", VELOS_EXPORT_FINGERPRINTS=export_fingerprints(settings)
-    ):
-        run_dbt(["seed", "--quiet"], settings=settings)
+    # environment variables, not vars: the seed after this reuses dbt's parse of the project
+    check_only = {
+        "VELOS_CHECK_ONLY": "1",
+        "VELOS_EXPORT_FINGERPRINTS": export_fingerprints(settings),
+    }
+    run_dbt(["seed", "--quiet"], settings=settings, environment=check_only)
     return data_dir
 
 
@@ -121,8 +104,8 @@ def seed_export(settings: Settings) -> dict[str, int]:
     The files' fingerprints let each seed reuse the profile the check step took of its file
     in this session, when the file has not changed since.
     """
-    with _environment(VELOS_EXPORT_FINGERPRINTS=export_fingerprints(settings)):
-        return _seeded_rows(run_dbt(["seed", "--quiet"], settings=settings))
+    fingerprints = {"VELOS_EXPORT_FINGERPRINTS": export_fingerprints(settings)}
+    return _seeded_rows(run_dbt(["seed", "--quiet"], settings=settings, environment=fingerprints))
 
 
 def _file_problem(path: Path) -> str | None:

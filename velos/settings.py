@@ -3,7 +3,8 @@
 Values come from the environment and from the ``.env`` file of the project (the environment
 wins), read by pydantic-settings. Each has a safe local default, so ``make demo`` needs no
 configuration. No other module reads ``os.environ``, and nothing here writes it: dbt gets
-what it needs as ``--vars`` (:meth:`Settings.dbt_vars`).
+what it needs as environment variables for the duration of its command
+(:meth:`Settings.dbt_environment`, set by :func:`velos.dbt.run_dbt`).
 
 The project is the dbt project velos acts on: ``--project-dir``, else ``VELOS_PROJECT_DIR``,
 else the current folder or the nearest parent holding a ``dbt_project.yml`` (as dbt does).
@@ -241,21 +242,24 @@ class Settings(BaseSettings):
         export_mb = sum(path.stat().st_size for path in files) / 2**20
         return QUICK_JIT if export_mb <= QUICK_JIT_MAX_EXPORT_MB else ""
 
-    def dbt_vars(self) -> dict[str, str]:
-        """What profiles.yml and the seed macros need, passed to dbt as ``--vars``."""
+    def dbt_environment(self) -> dict[str, str]:
+        """What profiles.yml and the seed and cache macros read, as the environment variables
+        a plain `dbt` command reads them from (:func:`velos.dbt.run_dbt` sets them for its
+        command). Not ``--vars``: dbt keys its saved parse on the vars, and these paths change
+        with every export and home, so each change would parse the whole project again."""
         return {
-            "velos_home": str(self.home),
-            "velos_jars": str(self.jars),
-            "velos_log4j": str(self.log4j_file),
-            "data_dir": str(spark_readable(self.data_dir)),
-            "velos_threads": str(self.threads),
-            "velos_delta_snapshot_partitions": str(self.delta_snapshot_partitions),
-            "velos_cache_tables": str(self.cache_tables).lower(),
-            "velos_cache_max_mb": str(self.cache_max_mb),
-            "velos_spark_master": self.spark_master,
-            "velos_driver_memory": self.spark_driver_memory,
-            "velos_driver_java_options": self.driver_java_options,
-            "velos_executor_memory": self.spark_executor_memory,
+            "VELOS_HOME": str(self.home),
+            "VELOS_JARS": str(self.jars),
+            "VELOS_LOG4J": str(self.log4j_file),
+            "VELOS_DATA_DIR": str(spark_readable(self.data_dir)),
+            "VELOS_THREADS": str(self.threads),
+            "VELOS_DELTA_SNAPSHOT_PARTITIONS": str(self.delta_snapshot_partitions),
+            "VELOS_CACHE_TABLES": "1" if self.cache_tables else "0",
+            "VELOS_CACHE_MAX_MB": str(self.cache_max_mb),
+            "VELOS_SPARK_MASTER": self.spark_master,
+            "VELOS_SPARK_DRIVER_MEMORY": self.spark_driver_memory,
+            "VELOS_SPARK_DRIVER_JAVA_OPTIONS": self.driver_java_options,
+            "VELOS_SPARK_EXECUTOR_MEMORY": self.spark_executor_memory,
         }
 
     # -- Cassandra ------------------------------------------------------------------------

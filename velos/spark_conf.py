@@ -18,21 +18,23 @@ from velos.settings import Settings
 
 
 def profile_output(settings: Settings, target: str = "local") -> dict[str, Any]:
-    """Render profiles.yml as dbt does with velos's ``--vars``, and return one target.
+    """Render profiles.yml as dbt does in a command of velos, and return one target.
 
-    ``env_var`` gives its default here: velos's own values come from its settings.
+    ``env_var`` reads velos's settings (:meth:`Settings.dbt_environment`, what velos sets for
+    dbt), else gives its default; velos passes no ``--vars``, so ``var`` gives its default.
     """
+    environment_values = settings.dbt_environment()
 
     def env_var(name: str, default: str | None = None) -> str:
-        if default is None:
+        value = environment_values.get(name, default)
+        if value is None:
             raise VelosError(f"profiles.yml needs the environment variable {name}")
-        return default
+        return value
 
     def var(name: str, default: str | None = None) -> str:
-        value = settings.dbt_vars().get(name, default)
-        if value is None:
+        if default is None:
             raise VelosError(f"profiles.yml reads the dbt var {name!r}, which velos does not set")
-        return value
+        return default
 
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
     for name in ("as_number", "as_bool", "as_native", "as_text"):

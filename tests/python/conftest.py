@@ -34,6 +34,7 @@ from dbt_nodes import build_exclusions
 
 from velos.generate import HEADERS
 from velos.settings import find_project
+from velos.settings import load as load_settings
 
 PROJECT_DIR = find_project(Path(__file__).parent)
 
@@ -145,10 +146,10 @@ def build_export(spark: Any) -> Callable[[Path], float]:
         if built["folder"] != folder or built["version"] != last_build():
             built["folder"] = None  # a failed build must not look cached
             started = time.perf_counter()
-            data = {"data_dir": str(folder)}
-            run_dbt(["seed", "--quiet"], vars=data)
+            exported = load_settings(VELOS_DATA_DIR=folder)
+            run_dbt(["seed", "--quiet"], settings=exported)
             every_node = folder == DEMO_EXPORT.resolve()
-            run_dbt(["build", *build_exclusions(every_node)], vars=data)
+            run_dbt(["build", *build_exclusions(every_node)], settings=exported)
             built.update(folder=folder, seconds=time.perf_counter() - started, version=last_build())
         return float(built["seconds"])
 

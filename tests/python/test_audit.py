@@ -29,6 +29,7 @@ import pytest
 from dbt_nodes import build_exclusions
 
 from velos.settings import find_project
+from velos.settings import load as load_settings
 
 PROJECT_DIR = find_project(Path(__file__).parent)
 
@@ -122,20 +123,19 @@ def actual_clean_rows(tables: dict[str, list[dict[str, Any]]]) -> dict[str, dict
 
 
 def invoke_dbt(args: list[str], data_dir: Path, **extra_vars: Any) -> Any:
-    """Run dbt in this process on ``data_dir`` and return the dbtRunnerResult (never raises)."""
+    """Run dbt in this process on ``data_dir`` and return the dbtRunnerResult (never raises).
+
+    The export comes as a plain `dbt` command takes it, VELOS_DATA_DIR."""
     import yaml
     from dbt.cli.main import dbtRunner
 
-    command = [
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--vars",
-        yaml.safe_dump({"data_dir": str(data_dir), **extra_vars}, default_flow_style=True),
-    ]
-    return dbtRunner().invoke(command)
+    from velos.dbt import dbt_environment
+
+    command = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    if extra_vars:
+        command += ["--vars", yaml.safe_dump(extra_vars, default_flow_style=True)]
+    with dbt_environment({"VELOS_DATA_DIR": str(data_dir)}):
+        return dbtRunner().invoke(command)
 
 
 def mart_versions(spark: Any) -> dict[str, Any]:
@@ -469,6 +469,7 @@ def test_each_not_null_rule_fails_on_its_own_column_with_its_count(
     from velos.dbt import run_dbt
     from velos.errors import VelosError
 
+    exported = load_settings(VELOS_DATA_DIR=demo_export)
     table = "marts.dim_bikes"
     if not spark.catalog.tableExists(table):  # alone: after the other tests it exists
         build_export(demo_export)
@@ -478,7 +479,7 @@ def test_each_not_null_rule_fails_on_its_own_column_with_its_count(
         spark.sql(f"update {table} set frame = null where bike_id in ({ids[0]}, {ids[1]})")
         spark.sql(f"update {table} set price_tier = null where bike_id = {ids[2]}")
         with pytest.raises(VelosError) as raised:
-            run_dbt(["test", "--select", "not_null_dim_bikes"], vars={"data_dir": str(demo_export)})
+            run_dbt(["test", "--select", "not_null_dim_bikes"], settings=exported)
         assert str(raised.value) == (
             "dbt test failed: not_null_dim_bikes: Got 3 results, configured to fail if != 0"
             " (nulls per column: frame 2, price_tier 1)"
@@ -486,8 +487,6 @@ def test_each_not_null_rule_fails_on_its_own_column_with_its_count(
     finally:
         spark.sql(f"restore table {table} to version as of {version}")
     # restored: the same rule passes again
-    results = run_dbt(
-        ["test", "--select", "not_null_dim_bikes"], vars={"data_dir": str(demo_export)}
-    )
+    results = run_dbt(["test", "--select", "not_null_dim_bikes"], settings=exported)
     tests = [(r.node.name, r.failures) for r in results.results if r.node.resource_type == "test"]
     assert tests == [("not_null_dim_bikes", 0)]

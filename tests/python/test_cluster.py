@@ -105,10 +105,10 @@ def test_a_run_on_the_cluster_equals_the_embedded_run_table_for_table(
 
     # embedded: the same export, models only (the tests do not change what they read), then
     # the segmentation with a home of its own (its first model version, as on the cluster)
-    data = {"data_dir": str(export)}
+    exported = settings.load(VELOS_DATA_DIR=export)
     started = time.perf_counter()
-    run_dbt(["seed", "--quiet"], vars=data)
-    run_dbt(["run"], vars=data)
+    run_dbt(["seed", "--quiet"], settings=exported)
+    run_dbt(["run"], settings=exported)
     ml_home = tmp_path_factory.mktemp("embedded-ml-home")
     run_segment(
         spark,

@@ -43,7 +43,7 @@ def test_failing_gates_keep_the_marts_and_the_load_refuses_unproven_marts(
     spark: Any, demo_export: Path, build_export: Callable[[Path], float]
 ) -> None:
     seconds = build_export(demo_export)
-    data = {"data_dir": str(demo_export)}
+    exported = settings.load(VELOS_DATA_DIR=demo_export)
     # the passing build: recorded with its as_of (the UTC date the build started), and the load
     # accepts it. A build that straddles midnight started the day before it finished.
     passed = _last_build(spark)
@@ -64,10 +64,10 @@ def test_failing_gates_keep_the_marts_and_the_load_refuses_unproven_marts(
 
     # a gate fails (scorecard thresholds above 100 %): the marts are not replaced
     before = _mart_versions(spark)
-    strict = {**data, "scorecard_thresholds": dict.fromkeys(
+    strict = {"scorecard_thresholds": dict.fromkeys(
         ("completeness", "validity", "consistency", "accuracy"), 100.01)}  # fmt: skip
     with pytest.raises(VelosError, match="audit_quality_scorecard_no_dimension_under_threshold"):
-        run_dbt(["build", "--select", "audit_quality_scorecard+"], vars=strict)
+        run_dbt(["build", "--select", "audit_quality_scorecard+"], vars=strict, settings=exported)
     assert _mart_versions(spark) == before
     failed = _last_build(spark)
     assert (failed["passed"], failed["marts_written"]) == (False, 0)
@@ -82,7 +82,7 @@ def test_failing_gates_keep_the_marts_and_the_load_refuses_unproven_marts(
         require_passed_build()
 
     # a mart written by a run that skipped the gates: the load refuses it, saying why
-    run_dbt(["run", "--select", "purchases_by_city"], vars=data)
+    run_dbt(["run", "--select", "purchases_by_city"], settings=exported)
     with pytest.raises(VelosError) as refused:
         require_passed_build()
     message = str(refused.value)
@@ -107,7 +107,7 @@ def test_a_seed_that_stops_part_way_is_refused_by_the_build(
 
     first = tmp_path_factory.mktemp("seed-first")
     generate(first, order_lines=200, seed=3, progress=False)
-    run_dbt(["seed", "--quiet"], vars={"data_dir": str(first)})
+    run_dbt(["seed", "--quiet"], settings=settings.load(VELOS_DATA_DIR=first))
     one_run = _seed_runs(spark)
     assert len(set(one_run.values())) == 1 and "" not in one_run.values()
 
@@ -116,7 +116,7 @@ def test_a_seed_that_stops_part_way_is_refused_by_the_build(
     check_export(settings.load(VELOS_DATA_DIR=second))  # the four files pass the check...
     (second / "orders.csv").unlink()  # ...then one fails while they are loaded
     with pytest.raises(VelosError, match="orders"):
-        run_dbt(["seed", "--quiet"], vars={"data_dir": str(second)})
+        run_dbt(["seed", "--quiet"], settings=settings.load(VELOS_DATA_DIR=second))
     mixed = _seed_runs(spark)
     assert mixed["raw.orders"] == one_run["raw.orders"]
     assert len({mixed[t] for t in RAW_TABLES if t != "raw.orders"}) == 1
@@ -129,7 +129,7 @@ def test_a_seed_that_stops_part_way_is_refused_by_the_build(
 
     before = staged_version()
     with pytest.raises(VelosError) as refused:
-        run_dbt(["build", "--select", "stg_bikes"], vars={"data_dir": str(second)})
+        run_dbt(["build", "--select", "stg_bikes"], settings=settings.load(VELOS_DATA_DIR=second))
     message = str(refused.value)
     assert "the raw tables come from different `dbt seed` runs" in message
     assert f"raw.orders from seed run {one_run['raw.orders']}" in message

@@ -28,6 +28,7 @@ from dbt_nodes import DATA_INDEPENDENT
 from velos.dbt import run_dbt
 from velos.errors import VelosError
 from velos.generate import generate
+from velos.settings import load as load_settings
 
 pytestmark = pytest.mark.spark
 
@@ -102,18 +103,21 @@ def _build(
     whole `dbt build` runs them all, over minutes. ``test=False``: the run only (a build from
     scratch, which every other test's build tests already).
     """
-    data = {"data_dir": str(folder), **variables}
+    exported = load_settings(VELOS_DATA_DIR=folder)
     if seed:  # False: the raw tables already hold this export
-        run_dbt(["seed", "--quiet"], vars=data)
+        run_dbt(["seed", "--quiet"], settings=exported)
     started = time.perf_counter()
-    run_dbt(["run", "--select", "+fct_order_lines", "dim_date", *extra], vars=data)
+    run_dbt(
+        ["run", "--select", "+fct_order_lines", "dim_date", *extra],
+        vars=variables, settings=exported,
+    )  # fmt: skip
     seconds = time.perf_counter() - started
     if not test:
         return seconds
     run_dbt(
         ["test", "--select", "int_order_lines_clean", "fct_order_lines", "dim_date",
          "--indirect-selection", "cautious", "--exclude", *DATA_INDEPENDENT],
-        vars=data,
+        vars=variables, settings=exported,
     )  # fmt: skip
     return seconds
 
@@ -140,7 +144,8 @@ def _assert_equals_full_rebuild(spark: Any, folder: Path, merged_version: int) -
     """Rebuild the fact table from scratch and compare it with the merged one; seconds."""
     started = time.perf_counter()
     run_dbt(
-        ["run", "--select", "fct_order_lines", "--full-refresh"], vars={"data_dir": str(folder)}
+        ["run", "--select", "fct_order_lines", "--full-refresh"],
+        settings=load_settings(VELOS_DATA_DIR=folder),
     )
     seconds = time.perf_counter() - started
     merged = f"(select * from {FCT} version as of {merged_version})"

@@ -65,7 +65,7 @@ def test_line_numbers_across_partitions(
     partitions = spark.read.text(str(tmp_path / "orders.csv")).rdd.getNumPartitions()
     assert partitions >= 5, "the file must span several partitions for this test to mean much"
 
-    run_dbt(["seed", "--quiet", "--select", "orders"], vars={"data_dir": str(tmp_path)})
+    run_dbt(["seed", "--quiet", "--select", "orders"], settings=load(VELOS_DATA_DIR=tmp_path))
 
     lines = source.read_text(encoding="utf-8").split("\n")
     expected = {(number, line) for number, line in enumerate(lines, start=1) if number > 1}
@@ -91,7 +91,8 @@ def test_first_bad_line_is_found_in_a_later_partition(tmp_path: Path, spark, sma
     with pytest.raises(VelosError) as error:
         run_dbt(
             ["seed", "--quiet", "--select", "orders"],
-            vars={"data_dir": str(tmp_path), "velos_check_only": True},
+            vars={"velos_check_only": True},
+            settings=load(VELOS_DATA_DIR=tmp_path),
         )
     assert "orders.csv, line 9001: bytes that are not UTF-8 (2 line(s) in all)" in str(error.value)
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from velos.dbt import run_dbt
+from velos.settings import load as load_settings
 
 pytestmark = pytest.mark.spark
 
@@ -77,7 +78,8 @@ def test_only_tables_up_to_the_size_limit_are_cached(
         statements.clear()
         run_dbt(
             ["run", "--select", "dim_bikes"],
-            vars={"data_dir": str(demo_export), "velos_cache_max_mb": limit_mb},
+            vars={"velos_cache_max_mb": limit_mb},
+            settings=load_settings(VELOS_DATA_DIR=demo_export),
         )
         caches = [sql for sql in statements if sql.startswith("cache")]
         assert caches == (["cache lazy table marts.dim_bikes"] if cached else []), limit_mb
