@@ -21,7 +21,8 @@ def profile_output(settings: Settings, target: str = "local") -> dict[str, Any]:
     """Render profiles.yml as dbt does in a command of velos, and return one target.
 
     ``env_var`` reads velos's settings (:meth:`Settings.dbt_environment`, what velos sets for
-    dbt), else gives its default; velos passes no ``--vars``, so ``var`` gives its default.
+    dbt), else gives its default. velos passes dbt no ``--vars`` for its settings, so a
+    ``var`` in profiles.yml is refused.
     """
     environment_values = settings.dbt_environment()
 
@@ -32,9 +33,10 @@ def profile_output(settings: Settings, target: str = "local") -> dict[str, Any]:
         return value
 
     def var(name: str, default: str | None = None) -> str:
-        if default is None:
-            raise VelosError(f"profiles.yml reads the dbt var {name!r}, which velos does not set")
-        return default
+        raise VelosError(
+            f"profiles.yml reads the dbt var {name!r}; velos passes its settings as environment "
+            "variables: read one with env_var()"
+        )
 
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
     for name in ("as_number", "as_bool", "as_native", "as_text"):

@@ -209,3 +209,41 @@ def test_the_driver_jit_follows_the_export_size_unless_set(
     monkeypatch.setenv("VELOS_SPARK_DRIVER_JAVA_OPTIONS", "-XX:+UseParallelGC")
     for found in options() + options(data_dir=big):  # the setting wins everywhere
         assert found.endswith(" -XX:+UseParallelGC") and "TieredStopAtLevel" not in found
+
+
+def test_dbt_gets_the_settings_as_environment_for_its_command_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --vars for the paths (dbt would parse the whole project again for each export):
+    the settings are the environment while the command runs, and what was there comes back."""
+    import dbt.cli.main
+
+    from velos.dbt import run_dbt
+
+    seen: dict[str, Any] = {}
+
+    class Recording:
+        def __init__(self, callbacks: list[Any] | None = None) -> None:
+            pass
+
+        def invoke(self, command: list[str]) -> Any:
+            seen["command"] = command
+            seen["environment"] = dict(os.environ)
+            return type("Result", (), {"success": True, "result": "done"})()
+
+    monkeypatch.setattr(dbt.cli.main, "dbtRunner", Recording)
+    monkeypatch.setenv("VELOS_THREADS", "7")
+    monkeypatch.delenv("VELOS_CHECK_ONLY", raising=False)
+    settings = load(PROJECT_DIR, VELOS_DATA_DIR=tmp_path, VELOS_THREADS="3")
+    before = dict(os.environ)
+
+    assert run_dbt(["seed"], settings=settings, environment={"VELOS_CHECK_ONLY": "1"}) == "done"
+    assert "--vars" not in seen["command"]
+    during = seen["environment"]
+    assert during["VELOS_DATA_DIR"] == str(tmp_path)
+    assert during["VELOS_HOME"] == str(settings.home)
+    assert (during["VELOS_THREADS"], during["VELOS_CHECK_ONLY"]) == ("3", "1")
+    assert dict(os.environ) == before  # VELOS_THREADS back to 7, VELOS_CHECK_ONLY unset again
+
+    run_dbt(["test"], settings=settings, vars={"max_rejected_pct": 1})
+    assert seen["command"][seen["command"].index("--vars") + 1] == "{max_rejected_pct: 1}"

@@ -158,10 +158,10 @@ def histogram_frame(model_city_histogram: list[Row]) -> Frame:
         key=lambda label: renderer.get_text_width_height_descent(label, font, ismath=False)[0],
         default="",
     )
-    cities: dict[str, int] = defaultdict(int)
+    cities_of_model: dict[str, int] = defaultdict(int)
     for row in model_city_histogram:
-        cities[row["model"]] += 1
-    bars = max(cities.values(), default=0)
+        cities_of_model[row["model"]] += 1
+    bars = max(cities_of_model.values(), default=0)
     largest = max((int(row["units"]) for row in model_city_histogram), default=0)
     probe = Figure(figsize=HISTOGRAM_SIZE, layout="constrained")
     axes = _draw_histogram(probe, "probe", [widest] * bars, [largest] * bars, 1.0, None)
