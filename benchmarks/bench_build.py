@@ -96,8 +96,8 @@ class Counters:
             finally:
                 self.seconds += time.perf_counter() - started
 
-        SparkSession.sql = counted_sql  # type: ignore[method-assign]
-        DataFrame.collect = timed_collect  # type: ignore[method-assign]
+        SparkSession.sql = counted_sql  # type: ignore[method-assign, assignment]
+        DataFrame.collect = timed_collect  # type: ignore[method-assign, assignment]
 
     def phases(self) -> dict[str, float]:
         """Seconds per phase over the statements since the last call; then forget them."""
@@ -229,15 +229,15 @@ def child(load: bool) -> dict[str, Any]:
     stage("report", lambda: write_report(spark, settings))
     if load:
         from loaders import load_marts
-        from loaders.node import ensure_running, stop
+        from loaders.node import ensure_running, ring
 
-        config, node = settings.cassandra_config(), settings.cassandra_node()
-        node_started = ensure_running(config, node)
+        config, nodes = settings.cassandra_config(), settings.cassandra_nodes()
+        node_started = ensure_running(config, nodes)
         try:
             stage("load", lambda: load_marts(spark, config, progress=False))
         finally:
             if node_started:
-                stop(node)
+                ring.stop(nodes)
     return out
 
 
@@ -291,8 +291,8 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
     for name in names:
         for stage in stages:
             phases = results[name]["stages"][stage]["phases"]
-            cells = " | ".join(f"{phases[phase]:.1f}" for phase in phase_names)
-            lines.append(f"| {name}: {stage} | {cells} |")
+            seconds = " | ".join(f"{phases[phase]:.1f}" for phase in phase_names)
+            lines.append(f"| {name}: {stage} | {seconds} |")
     lines += ["", "| whole run | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
 
     def floor_multiple(r: dict[str, Any]) -> str:

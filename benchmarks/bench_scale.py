@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 from benchmarks_md import write_section
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

@@ -17,11 +17,12 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from velos import settings as settings_module
 
 
-def _native(spark, path: Path) -> None:
+def _native(spark: Any, path: Path) -> None:
     frame = spark.read.option("header", "true").csv(str(path))
     frame.write.format("delta").mode("overwrite").saveAsTable("bench.orders_native")
 

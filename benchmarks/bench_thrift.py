@@ -41,7 +41,7 @@ def _timed(command: list[str], env: dict[str, str]) -> float:
 
 
 def _pyhive_read(port: int) -> tuple[float, int]:
-    from pyhive import hive
+    from pyhive import hive  # type: ignore[import-untyped]
 
     started = time.perf_counter()
     connection = hive.connect(host="127.0.0.1", port=port, username="velos", auth="NONE")
