@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from velos.ml import classify, cluster, features, profiles, tracking
 from velos.ml.forecast import ForecastScore, forecast
@@ -68,6 +68,14 @@ class SegmentReport:
         )
 
 
+class _Clustering(NamedTuple):
+    """One clustering to fit: its feature vectors, the ks to try and how many members."""
+
+    frame: features.FeatureFrame
+    ks: range
+    members: int
+
+
 def next_model_version(models_dir: Path) -> str:
     """v0001 for the first run, then one more than the highest version folder present."""
     numbers = [
@@ -110,7 +118,7 @@ def run_segment(
     seed = settings.ml_seed
 
     # counted and checked first, so a k range the data cannot take stops the run at once
-    kinds = {}
+    kinds: dict[str, _Clustering] = {}
     for kind, frame, k_range, setting in (
         ("customer", features.customer_feature_frame(customer_table),
          settings.customer_k_range, "VELOS_SEGMENT_K_CUSTOMERS"),
@@ -118,16 +126,16 @@ def run_segment(
          settings.store_k_range, "VELOS_SEGMENT_K_STORES"),
     ):  # fmt: skip
         count = frame.frame.count()
-        kinds[kind] = (frame, cluster.check_k_range(count, k_range, kind, setting), count)
+        kinds[kind] = _Clustering(
+            frame, cluster.check_k_range(count, k_range, kind, setting), count
+        )
 
     def segments(kind: str) -> cluster.ClusterFit:
-        frame, ks, _ = kinds[kind]
-
         def log_k(score: cluster.KScore) -> None:
             say(f"segment: {kind}s k={score.k} silhouette {score.silhouette:.4f} "
                 f"({score.seconds:.1f} s)")  # fmt: skip
 
-        return cluster.fit_segments(frame, ks, seed, on_k=log_k)
+        return cluster.fit_segments(kinds[kind].frame, kinds[kind].ks, seed, on_k=log_k)
 
     def store_chain() -> tuple[cluster.ClusterFit, list[dict[str, Any]]]:
         fit = segments("store")
@@ -156,9 +164,9 @@ def run_segment(
         for kind, fit in fits.items():  # MLflow's active run is this thread's: logged here
             for score in fit.scores:
                 tracker.metrics({f"{kind}_silhouette": score.silhouette}, step=score.k)
-        customers, stores = kinds["customer"][2], kinds["store"][2]
-        customer_features_n = len(kinds["customer"][0].feature_columns)
-        store_features_n = len(kinds["store"][0].feature_columns)
+        customers, stores = kinds["customer"].members, kinds["store"].members
+        customer_features_n = len(kinds["customer"].frame.feature_columns)
+        store_features_n = len(kinds["store"].frame.feature_columns)
         customer_segments = customer_fit.assignments.withColumn("model_version", F.lit(version))
         store_segments = store_fit.assignments.withColumn("model_version", F.lit(version))
         profile_rows = customer_profile_rows + store_profile_rows
