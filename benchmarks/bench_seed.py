@@ -31,7 +31,9 @@ def _dbt_seed(settings: settings_module.Settings) -> float:
     from velos.dbt import run_dbt
 
     results = run_dbt(["seed", "--quiet", "--select", "orders"], settings=settings)
-    return results.results[0].execution_time
+    # the project's on-run-start and on-run-end hooks have results of their own
+    (seed,) = (result for result in results.results if result.node.resource_type == "seed")
+    return float(seed.execution_time)
 
 
 def main() -> None:
