@@ -74,13 +74,22 @@ def test_only_tables_up_to_the_size_limit_are_cached(
 
     monkeypatch.setattr(dbt.cli.main, "dbtRunner", Recording)
     size_mb = spark.sql("describe detail marts.dim_bikes").first()["sizeInBytes"] / 2**20
-    for limit_mb, cached in ((size_mb * 2, True), (size_mb / 2, False)):
+    # the setting as velos passes it (VELOS_CACHE_MAX_MB), then the var a plain `dbt` may
+    # give, which wins over the setting
+    for setting_mb, var_mb, cached in (
+        (size_mb * 2, None, True),
+        (size_mb / 2, None, False),
+        (size_mb * 2, size_mb / 2, False),
+    ):
         statements.clear()
         run_dbt(
             ["run", "--select", "dim_bikes"],
-            vars={"velos_cache_max_mb": limit_mb},
-            settings=load_settings(VELOS_DATA_DIR=demo_export),
+            vars=None if var_mb is None else {"velos_cache_max_mb": var_mb},
+            settings=load_settings(VELOS_DATA_DIR=demo_export, VELOS_CACHE_MAX_MB=setting_mb),
         )
         caches = [sql for sql in statements if sql.startswith("cache")]
-        assert caches == (["cache lazy table marts.dim_bikes"] if cached else []), limit_mb
+        assert caches == (["cache lazy table marts.dim_bikes"] if cached else []), (
+            setting_mb,
+            var_mb,
+        )
         assert "describe detail marts.dim_bikes" in statements
