@@ -12,7 +12,7 @@ JARS := $(VELOS_JARS)
 MVN := mvn -q -B
 
 .DEFAULT_GOAL := help
-.PHONY: help setup jars browser demo run test test-fast test-cluster lint format bench bench-scale docs report \
+.PHONY: help setup jars class-archive browser demo run test test-fast test-cluster lint format bench bench-scale docs report \
         cassandra-start cassandra-stop cluster-start cluster-stop clean postgres serve serve-stop
 
 help: ## list the targets
@@ -25,7 +25,7 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $@
 
-setup: $(BIN)/.installed jars ## create .venv and install the pinned deps and the JVM jars (idempotent)
+setup: $(BIN)/.installed jars class-archive ## create .venv, install the pinned deps and the JVM jars, archive Spark's classes (idempotent)
 
 $(JARS)/%/.copied: pom.xml
 	rm -rf $(JARS)/$*
@@ -33,6 +33,13 @@ $(JARS)/%/.copied: pom.xml
 	@touch $@
 
 jars: $(JARS)/delta/.copied $(JARS)/cassandra/.copied $(JARS)/metastore/.copied $(JARS)/thrift/.copied ## copy Delta, Cassandra, PostgreSQL JDBC and Thrift-server Hive jars from Maven Central
+
+# the driver's classes, parsed and verified once (velos/class_archive.py): each JVM starts faster
+$(JARS)/cds/.made: $(BIN)/.installed $(JARS)/delta/.copied
+	$(BIN)/velos class-archive
+	@touch $@
+
+class-archive: $(JARS)/cds/.made ## archive the classes a Spark driver loads (JVM class data sharing), for faster starts
 
 browser: ## install headless Chromium (Debian) for the report test, if missing
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
@@ -46,8 +53,9 @@ demo: setup ## the main job: check, seed, build, report and load, on the embedde
 # Tests build and overwrite tables: they get a home of their own, apart from the demo's.
 test test-fast test-cluster: export VELOS_HOME := $(VELOS_HOME)/test
 
-test: setup browser postgres ## lint, then every test (dbt build on Spark, Cassandra, browser) but the cluster's
-	$(MAKE) --no-print-directory lint
+# lint (Python) and the class archive (a JVM) at once: each leaves most of the other core idle
+test: $(BIN)/.installed jars browser postgres ## lint, then every test (dbt build on Spark, Cassandra, browser) but the cluster's
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint class-archive
 	$(BIN)/pytest -m "not cluster"
 
 # minutes: a whole build on two one-core executors, so not part of `make test`
@@ -66,7 +74,7 @@ MACRO_SQL := --templater jinja --exclude-rules LT02 --ignore templating macros
 # sqlfluff with sqlparse's token limit lifted as dbt's CLI lifts it (the scorecard is long)
 SQLFLUFF := $(BIN)/python .ci/sqlfluff
 
-lint: setup ## ruff, ruff format, mypy and sqlfluff (the pre-commit hooks, on every file)
+lint: $(BIN)/.installed ## ruff, ruff format, mypy and sqlfluff (the pre-commit hooks, on every file)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -116,6 +116,12 @@ def _metastore(args: argparse.Namespace) -> None:
     print(metastore.run_action(_settings(args), args.action))
 
 
+def _class_archive(args: argparse.Namespace) -> None:
+    from velos.class_archive import build
+
+    build(_settings(args))
+
+
 def _load(args: argparse.Namespace) -> None:
     from loaders import load_marts
     from velos.pipeline import require_passed_build
@@ -227,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     metastore.add_argument("action", choices=["start", "stop", "status"])
     metastore.set_defaults(func=_metastore)
 
+    sub.add_parser(
+        "class-archive",
+        help="make the JVM's archive of Spark's classes, for faster starts (make setup runs it)",
+    ).set_defaults(func=_class_archive)
     load = sub.add_parser("load", help="load the marts into Cassandra (versioned, verified)")
     load.add_argument(
         "marts",

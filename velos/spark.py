@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from velos import metastore, thrift
 from velos.settings import Settings
 from velos.settings import load as load_settings
-from velos.spark_conf import check_jars, session_conf
+from velos.spark_conf import check_jars, session_conf, with_class_archive
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -31,7 +31,7 @@ def get_session(settings: Settings | None = None) -> SparkSession:
 
     settings = settings or load_settings()
     thrift.refuse_shared_derby(settings)
-    conf = metastore.spark_conf(settings, session_conf(settings))
+    conf = with_class_archive(settings, metastore.spark_conf(settings, session_conf(settings)))
     check_jars(settings)
     metastore.ensure_running(settings)
     settings.home.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,12 @@ The embedded session (velos.spark), the metastore (velos.metastore) and the Thri
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+from glob import glob
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -67,3 +72,40 @@ def check_jars(settings: Settings) -> None:
     folder = settings.jars_dir / "delta"
     if not (folder.is_dir() and any(folder.glob("*.jar"))):
         raise VelosError(f"the Delta Lake jars are missing from {folder}: run `make jars`")
+
+
+def class_archive_file(settings: Settings, conf: dict[str, str]) -> Path:
+    """Where the class archive of a driver started with ``conf`` is (velos.class_archive).
+
+    The JVM maps an archive only on the classpath and the JVM build it was made with (else it
+    runs without one); the name holds a digest of both (every jar's size and time), so a
+    session names only an archive made for it, and a new jar or JDK asks for a new one.
+    """
+    java = Path(os.environ["JAVA_HOME"]) / "bin" / "java" if "JAVA_HOME" in os.environ else None
+    java = (java or Path(shutil.which("java") or "java")).resolve()
+    parts = [str(java), *_identity(java.parent.parent / "lib" / "modules")]
+    spec = find_spec("pyspark")
+    spark_home = os.environ.get("SPARK_HOME") or str(Path(spec.origin or "").parent if spec else "")
+    classpath = conf.get("spark.driver.extraClassPath", "").split(os.pathsep)
+    for entry in [*classpath, os.path.join(spark_home, "jars", "*")]:
+        for path in sorted(glob(entry)) if "*" in entry else [entry]:
+            parts += [path, *_identity(Path(path))]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return settings.jars_dir / "cds" / f"spark-driver-{digest}.jsa"
+
+
+def _identity(path: Path) -> list[str]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return ["missing"]
+    return [str(stat.st_size), str(stat.st_mtime_ns)]
+
+
+def with_class_archive(settings: Settings, conf: dict[str, str]) -> dict[str, str]:
+    """``conf`` with the driver mapping its class archive, when `make setup` made one for it."""
+    archive = class_archive_file(settings, conf)
+    if not archive.is_file():
+        return conf
+    options = f"{conf.get('spark.driver.extraJavaOptions', '')} -XX:SharedArchiveFile='{archive}'"
+    return {**conf, "spark.driver.extraJavaOptions": options.strip()}

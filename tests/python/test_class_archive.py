@@ -1,0 +1,59 @@
+"""The class archive `make setup` builds: the suite's own driver maps it, and a session names
+only an archive made for its classpath (velos/class_archive.py, velos/spark_conf.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from velos.class_archive import build
+from velos.settings import load
+from velos.spark_conf import class_archive_file, session_conf, with_class_archive
+
+OPTIONS = "spark.driver.extraJavaOptions"
+
+
+def _vm_option(spark: Any, name: str) -> str:
+    jvm = spark.sparkContext._jvm
+    bean_class = jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    bean = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(bean_class)
+    return str(bean.getVMOption(name).getValue())
+
+
+@pytest.mark.spark
+def test_the_suite_driver_maps_the_archive_setup_made(
+    spark: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load()
+    archive = class_archive_file(settings, session_conf(settings))
+    assert archive.is_file(), f"no class archive at {archive}: run `make class-archive`"
+    assert _vm_option(spark, "SharedArchiveFile") == str(archive)
+    # the JVM turns sharing off, silently, when the archive's classpath or JDK differ
+    assert _vm_option(spark, "UseSharedSpaces") == "true"
+    # made already: a second build only says so
+    assert build(settings) == archive
+    assert capsys.readouterr().out == f"[velos] class archive up to date: {archive}\n"
+
+
+def test_a_session_names_only_the_archive_made_for_its_classpath(tmp_path: Path) -> None:
+    settings = load(VELOS_JARS=tmp_path / "jars")
+    jars = tmp_path / "delta"
+    jars.mkdir()
+    (jars / "delta.jar").write_bytes(b"one")
+    conf = {"spark.driver.extraClassPath": f"{jars}/*", OPTIONS: "-Dx=1"}
+
+    assert with_class_archive(settings, conf) == conf  # none made
+    archive = class_archive_file(settings, conf)
+    assert archive.parent == settings.jars_dir / "cds"
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"")
+    assert with_class_archive(settings, conf)[OPTIONS] == f"-Dx=1 -XX:SharedArchiveFile='{archive}'"
+
+    more = {**conf, "spark.driver.extraClassPath": f"{jars}/*{os.pathsep}{tmp_path}/pg.jar"}
+    assert with_class_archive(settings, more) == more  # another classpath (Postgres metastore)
+    (jars / "delta.jar").write_bytes(b"two, a new build of the jar")
+    assert class_archive_file(settings, conf) != archive
+    assert with_class_archive(settings, conf) == conf
