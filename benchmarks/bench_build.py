@@ -19,11 +19,13 @@ statements x floor: what the build would cost if each statement cost one trivial
 
 Variants (same run, same machine, one after the other: each is a whole cold run):
   current  profiles.yml as committed
+  no-archive  current without the class archive of `make setup` (velos/class_archive.py): the
+           JVM reads and verifies Spark's classes from the jars, as before it
   stock    the settings the project had before: dbt threads 1, Delta's default 50 snapshot
-           partitions, no cache for the tests (the same code otherwise)
+           partitions, no cache for the tests, no class archive (the same code otherwise)
   no-cache current without the cache for the tests (macros/cache/cache_for_tests.sql)
 
-Run: ``.venv/bin/python benchmarks/bench_build.py [--variants current stock] [--load]``
+Run: ``.venv/bin/python benchmarks/bench_build.py [--variants current no-archive stock] [--load]``
 It prints the table and writes it into BENCHMARKS.md between the bench_build markers, with the
 load average before and after (a busy machine shows there).
 """
@@ -47,10 +49,12 @@ from benchmarks_md import write_section
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VARIANTS: dict[str, dict[str, str]] = {
     "current": {},
+    "no-archive": {"VELOS_CLASS_ARCHIVE": "0"},
     "stock": {
         "VELOS_THREADS": "1",
         "VELOS_DELTA_SNAPSHOT_PARTITIONS": "50",
         "VELOS_CACHE_TABLES": "0",
+        "VELOS_CLASS_ARCHIVE": "0",
     },
     "no-cache": {"VELOS_CACHE_TABLES": "0"},
 }
@@ -338,7 +342,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--variants", nargs="+", choices=list(VARIANTS), default=["current", "stock"]
+        "--variants", nargs="+", choices=list(VARIANTS), default=["current", "no-archive", "stock"]
     )
     parser.add_argument("--load", action="store_true", help="also time the Cassandra load")
     parser.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md")

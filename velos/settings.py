@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     spark_driver_java_options: str | None = Field(
         None, validation_alias="VELOS_SPARK_DRIVER_JAVA_OPTIONS"
     )
+    # the driver maps the class archive `make setup` made for its classpath (velos/class_archive.py)
+    class_archive: bool = Field(True, validation_alias="VELOS_CLASS_ARCHIVE")
     spark_executor_memory: str = Field("1g", validation_alias="VELOS_SPARK_EXECUTOR_MEMORY")
     # the local standalone cluster (velos cluster): master port, its web UI (workers take the
     # next ports), workers and what each offers

@@ -105,7 +105,7 @@ def _identity(path: Path) -> list[str]:
 def with_class_archive(settings: Settings, conf: dict[str, str]) -> dict[str, str]:
     """``conf`` with the driver mapping its class archive, when `make setup` made one for it."""
     archive = class_archive_file(settings, conf)
-    if not archive.is_file():
+    if not (settings.class_archive and archive.is_file()):
         return conf
     options = f"{conf.get('spark.driver.extraJavaOptions', '')} -XX:SharedArchiveFile='{archive}'"
     return {**conf, "spark.driver.extraJavaOptions": options.strip()}

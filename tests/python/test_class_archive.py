@@ -51,6 +51,8 @@ def test_a_session_names_only_the_archive_made_for_its_classpath(tmp_path: Path)
     archive.parent.mkdir(parents=True)
     archive.write_bytes(b"")
     assert with_class_archive(settings, conf)[OPTIONS] == f"-Dx=1 -XX:SharedArchiveFile='{archive}'"
+    off = settings.with_changes(class_archive=False)  # VELOS_CLASS_ARCHIVE=0
+    assert with_class_archive(off, conf) == conf
 
     more = {**conf, "spark.driver.extraClassPath": f"{jars}/*{os.pathsep}{tmp_path}/pg.jar"}
     assert with_class_archive(settings, more) == more  # another classpath (Postgres metastore)
