@@ -150,4 +150,9 @@ def _train_here(facts: Path) -> None:
 
 
 if __name__ == "__main__":
-    _train_here(Path(sys.argv[sys.argv.index("--train") + 1]))
+    if "--train" in sys.argv:  # the training JVM's process, started by _train
+        _train_here(Path(sys.argv[sys.argv.index("--train") + 1]))
+    else:
+        from velos.cli import main
+
+        sys.exit(main(["class-archive"]))
