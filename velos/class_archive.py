@@ -29,7 +29,8 @@ from velos.errors import VelosError
 from velos.settings import Settings
 from velos.spark_conf import class_archive_file, session_conf
 
-# the training JVM's pid file, class list and facts (classpath, JDK, options), in its folder
+# in the training run's folder: the class list its JVM writes, and that JVM's facts (pid,
+# classpath, JDK and options) the dump needs
 CLASSES = "classes.lst"
 FACTS = "jvm.json"
 JVM_EXIT_TIMEOUT_S = 60.0  # the class list is complete when the training JVM has exited
@@ -54,7 +55,8 @@ def build(settings: Settings) -> Path:
         work = Path(folder)
         with console.step("classes") as info:
             facts = _train(settings, work)
-            count = sum(1 for line in (work / CLASSES).open() if not line.startswith("#"))
+            lines = (work / CLASSES).read_text(encoding="utf-8").splitlines()
+            count = sum(1 for line in lines if not line.startswith("#"))
             info["counts"] = f"{count:,} classes loaded by a check and a Delta round trip"
         with console.step("archive") as info:
             partial = archive.with_suffix(".partial")
