@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from loaders.node.processes import pid_alive
 from velos import console
 from velos.errors import VelosError
 from velos.settings import Settings
@@ -90,17 +91,9 @@ def _train(settings: Settings, work: Path) -> dict[str, object]:
         )
     facts: dict[str, object] = json.loads((work / FACTS).read_text(encoding="utf-8"))
     deadline = time.monotonic() + JVM_EXIT_TIMEOUT_S
-    while _alive(int(str(facts["pid"]))) and time.monotonic() < deadline:
+    while pid_alive(int(str(facts["pid"]))) and time.monotonic() < deadline:
         time.sleep(0.2)
     return facts
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _dump(classes: Path, facts: dict[str, object], archive: Path) -> None:
