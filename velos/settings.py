@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     # largest table it holds, in MB of Delta files (a larger one is left to Delta)
     cache_tables: bool = Field(True, validation_alias="VELOS_CACHE_TABLES")
     cache_max_mb: float = Field(64.0, ge=0, validation_alias="VELOS_CACHE_MAX_MB")
+    # the compiled query code a session keeps (Spark's default 100): a build repeats the same
+    # few thousand query shapes, and a session that keeps them skips Janino and the JIT on each
+    # repeat (BENCHMARKS.md, "Compiled query code kept"); read when the session starts
+    codegen_cache_entries: int = Field(10_000, ge=1, validation_alias="VELOS_CODEGEN_CACHE_ENTRIES")
 
     # where Spark runs: local[*] (the embedded session) or a cluster's master URL, e.g.
     # spark://127.0.0.1:7077 (velos cluster start), yarn, k8s://... (README, "Running on a
@@ -258,6 +262,7 @@ class Settings(BaseSettings):
             "VELOS_DELTA_SNAPSHOT_PARTITIONS": str(self.delta_snapshot_partitions),
             "VELOS_CACHE_TABLES": "1" if self.cache_tables else "0",
             "VELOS_CACHE_MAX_MB": str(self.cache_max_mb),
+            "VELOS_CODEGEN_CACHE_ENTRIES": str(self.codegen_cache_entries),
             "VELOS_SPARK_MASTER": self.spark_master,
             "VELOS_SPARK_DRIVER_MEMORY": self.spark_driver_memory,
             "VELOS_SPARK_DRIVER_JAVA_OPTIONS": self.driver_java_options,
