@@ -37,7 +37,7 @@ def test_a_query_seen_before_is_not_compiled_again(spark: Any) -> None:
         return int(metrics.METRIC_COMPILATION_TIME().getCount())
 
     # each literal is written into the generated code: one class per query
-    shapes = {n: f"select sum(id * {n} + {n}) from range(1000)" for n in range(150)}
+    shapes = {n: f"select sum(id * {n} + {n}) from range(1000)" for n in range(120)}
     first = compiled()
     for sql in shapes.values():
         spark.sql(sql).collect()
