@@ -102,8 +102,8 @@ class Settings(BaseSettings):
     # largest table it holds, in MB of Delta files (a larger one is left to Delta)
     cache_tables: bool = Field(True, validation_alias="VELOS_CACHE_TABLES")
     cache_max_mb: float = Field(64.0, ge=0, validation_alias="VELOS_CACHE_MAX_MB")
-    # the compiled query code a session keeps (Spark's default 100): a build repeats the same
-    # few thousand query shapes, and a session that keeps them skips Janino and the JIT on each
+    # the compiled query code a session keeps (Spark's default 100): a demo build runs about
+    # 1,850 query shapes, and a session that keeps them skips Janino and the JIT on each
     # repeat (BENCHMARKS.md, "Compiled query code kept"); read when the session starts
     codegen_cache_entries: int = Field(10_000, ge=1, validation_alias="VELOS_CODEGEN_CACHE_ENTRIES")
 

@@ -1,7 +1,7 @@
 """The session keeps the compiled code of the queries it ran (VELOS_CODEGEN_CACHE_ENTRIES).
 
-Spark compiles each query's generated Java with Janino and keeps the last 100 classes; a build
-repeats a few thousand query shapes, so with that default nearly every statement compiled its
+Spark compiles each query's generated Java with Janino and keeps the last 100 classes; a demo
+build runs about 1,850 query shapes, so with that default nearly every repeat compiled its
 code again (and the JIT compiled the new class again). velos keeps 10,000 (BENCHMARKS.md,
 "Compiled query code kept"). These tests prove the setting reaches the session and that a
 query shape seen before is not compiled again after more than Spark's default of others.
