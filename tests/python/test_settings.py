@@ -178,6 +178,18 @@ def test_the_spark_master_is_a_setting_that_reaches_the_session(
     assert changed == {"spark.master", "spark.driver.memory"}
 
 
+def test_the_compiled_query_classes_kept_are_a_setting_that_reaches_the_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from velos.spark_conf import session_conf
+
+    conf = "spark.sql.codegen.cache.maxEntries"  # Spark's default 100 (test_codegen_cache.py)
+    monkeypatch.delenv("VELOS_CODEGEN_CACHE_ENTRIES", raising=False)
+    assert session_conf(load(PROJECT_DIR))[conf] == "10000"
+    monkeypatch.setenv("VELOS_CODEGEN_CACHE_ENTRIES", "250")
+    assert session_conf(load(PROJECT_DIR))[conf] == "250"
+
+
 def test_the_driver_jit_follows_the_export_size_unless_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
