@@ -53,8 +53,8 @@ demo: setup ## the main job: check, seed, build, report and load, on the embedde
 # Tests build and overwrite tables: they get a home of their own, apart from the demo's.
 test test-fast test-cluster: export VELOS_HOME := $(VELOS_HOME)/test
 
-# lint (Python) and the class archive (a JVM) at once. The archive is one chain, a training run
-# then a single-threaded dump, and the longer of the two: lint runs niced and takes what the
+# lint (Python) and the class archive (a JVM) at once. The archive is one chain, a training JVM
+# that writes it as it exits, and the longer of the two: lint runs niced and takes what the
 # chain leaves of the two cores (BENCHMARKS.md, "Compiled query code kept")
 test: $(BIN)/.installed jars browser postgres ## lint, then every test (dbt build on Spark, Cassandra, browser) but the cluster's
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint class-archive LINT_PRIORITY="nice -n 10"

@@ -5,10 +5,13 @@ Spark's 250 jars before its first answer. Class data sharing (CDS) maps them fro
 instead (BENCHMARKS.md: `velos check` 8.5 -> 6.0 s as a user types it). `make setup` builds it,
 in two steps, each a line with its count and seconds:
 
-1. a training JVM, with ``-XX:DumpLoadedClassList``, checks the demo export (the CSV scans, the
+1. a training JVM, with ``-XX:ArchiveClassesAtExit``, checks the demo export (the CSV scans, the
    profiles, dbt's statements) and makes, merges and reads one Delta table (the build's
    paths), in a throw-away VELOS_HOME;
-2. ``java -Xshare:dump`` writes those classes for the training JVM's exact classpath.
+2. as it exits, that JVM writes the classes it loaded, already parsed and verified, into a
+   dynamic archive for its exact classpath, on top of the JDK's own archive. That is faster
+   than a class list dumped by a second JVM (`java -Xshare:dump`), which parses and verifies
+   them all again (BENCHMARKS.md, "The class archive written at the training JVM's exit").
 
 :func:`velos.spark_conf.with_class_archive` names the archive for a session when one was made
 for its classpath and JDK; when none was, the session starts as before, only slower.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,11 +34,16 @@ from velos.errors import VelosError
 from velos.settings import Settings
 from velos.spark_conf import class_archive_file, session_conf
 
-# in the training run's folder: the class list its JVM writes, and that JVM's facts (pid,
-# classpath, JDK and options) the dump needs
-CLASSES = "classes.lst"
+# in the training run's folder: the training JVM's pid, its CDS log (what it archived) and
+# the training run's output
 FACTS = "jvm.json"
-JVM_EXIT_TIMEOUT_S = 60.0  # the class list is complete when the training JVM has exited
+CDS_LOG = "cds.log"
+TRAINING_LOG = "training.log"
+# the JVM writes the archive as it exits: the archive is complete when the JVM has gone
+JVM_EXIT_TIMEOUT_S = 120.0
+# the lines of one class each that CDS could not archive (classes Spark or Derby generate at
+# run time, Janino's signed jar): expected, and too many to show in an error
+PER_CLASS_LINES = ("Skipping ", "Pre JDK 6 class", "Preload Warning")
 DELTA_ROUND_TRIP = (
     "create table class_archive_probe using delta as select id, id % 7 as k from range(100)",
     "merge into class_archive_probe t using (select id, 1 as k from range(50, 150)) s "
@@ -52,73 +61,81 @@ def build(settings: Settings) -> Path:
         console.say(f"class archive up to date: {archive}")
         return archive
     archive.parent.mkdir(parents=True, exist_ok=True)
+    partial = archive.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="velos-class-archive-") as folder:
         work = Path(folder)
-        with console.step("classes") as info:
-            facts = _train(settings, work)
-            lines = (work / CLASSES).read_text(encoding="utf-8").splitlines()
-            count = sum(1 for line in lines if not line.startswith("#"))
-            info["counts"] = f"{count:,} classes loaded by a check and a Delta round trip"
+        with console.step("training") as info:
+            pid = _train(settings, work, partial)
+            info["counts"] = "a check of the demo export and a Delta round trip"
         with console.step("archive") as info:
-            partial = archive.with_suffix(".partial")
-            _dump(work / CLASSES, facts, partial)
+            log = _wait_for_exit(pid, work / CDS_LOG, partial)
+            count = re.search(r"Number of classes (\d+)", log)
             os.replace(partial, archive)
             for stale in archive.parent.glob("spark-driver-*.jsa"):
                 if stale != archive:
                     stale.unlink()
-            info["counts"] = f"{archive.stat().st_size / 2**20:,.0f} MB in {archive}"
+            classes = f"{int(count.group(1)):,} classes, " if count else ""
+            info["counts"] = f"{classes}{archive.stat().st_size / 2**20:,.0f} MB in {archive}"
     return archive
 
 
-def _train(settings: Settings, work: Path) -> dict[str, object]:
-    """Run the training JVM; return its facts once it has exited."""
-    options = f"{settings.driver_java_options} -XX:DumpLoadedClassList={work / CLASSES}"
+def _train(settings: Settings, work: Path, archive: Path) -> int:
+    """Run the training JVM, which writes ``archive`` as it exits; return its pid."""
+    options = (
+        f"{settings.driver_java_options} -XX:ArchiveClassesAtExit='{archive}' "
+        f"'-Xlog:cds=info:file={work / CDS_LOG}'"
+    )
     environment = {
         **os.environ,
         "VELOS_HOME": str(work / "home"),
         "VELOS_METASTORE": "derby",  # its own, throw-away: never a shared metastore
         "VELOS_DATA_DIR": str(settings.project_dir / "seeds"),
         "VELOS_SPARK_DRIVER_JAVA_OPTIONS": options.strip(),
+        # an archive of another classpath would be the base of this one: only its difference
+        # would be written
+        "VELOS_CLASS_ARCHIVE": "0",
     }
     command = [sys.executable, "-m", "velos.class_archive", "--train", str(work / FACTS)]
-    done = subprocess.run(
-        command, env=environment, cwd=settings.project_dir, capture_output=True, text=True
-    )
+    output = work / TRAINING_LOG
+    # into a file, not a pipe: the JVM holds a pipe open until it has written the archive
+    with output.open("wb") as sink:
+        done = subprocess.run(
+            command, env=environment, cwd=settings.project_dir, stdout=sink, stderr=sink
+        )
     if done.returncode != 0:
+        said = output.read_text(encoding="utf-8", errors="replace")
+        # what the JVM said, and the Python error's last line (not the child's traceback)
+        said, _, traceback = said.partition("Traceback (most recent call last):")
+        said = "\n".join([said.strip()[-2000:], *traceback.strip().splitlines()[-1:]])
         raise VelosError(
             "class archive: the training run failed; velos runs without the archive, only "
-            f"slower. Its output ends:\n{(done.stdout + done.stderr)[-2000:]}"
+            f"slower. Its output ends:\n{said}"
         )
-    facts: dict[str, object] = json.loads((work / FACTS).read_text(encoding="utf-8"))
+    facts: dict[str, int] = json.loads((work / FACTS).read_text(encoding="utf-8"))
+    return facts["pid"]
+
+
+def _wait_for_exit(pid: int, log_file: Path, archive: Path) -> str:
+    """Wait until the training JVM has exited and written ``archive``; return its CDS log."""
     deadline = time.monotonic() + JVM_EXIT_TIMEOUT_S
-    while pid_alive(int(str(facts["pid"]))) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    return facts
-
-
-def _dump(classes: Path, facts: dict[str, object], archive: Path) -> None:
-    """``java -Xshare:dump`` of ``classes`` for the training JVM's classpath and modules."""
-    options = [str(option) for option in facts["options"]]  # type: ignore[attr-defined]
-    command = [
-        str(Path(str(facts["java_home"])) / "bin" / "java"),
-        "-Xshare:dump",
-        f"-XX:SharedClassListFile={classes}",
-        f"-XX:SharedArchiveFile={archive}",
-        "-cp",
-        str(facts["classpath"]),
-        *[option for option in options if option.startswith(("--add-modules", "-Xmx"))],
-    ]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
+    log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.is_file() else ""
+    if pid_alive(pid) or not archive.is_file():
         archive.unlink(missing_ok=True)
+        said = [line for line in log.splitlines() if not any(s in line for s in PER_CLASS_LINES)]
+        what = "is still writing it" if pid_alive(pid) else "exited without writing it"
         raise VelosError(
-            f"class archive: `java -Xshare:dump` failed (exit {done.returncode}); velos runs "
-            f"without the archive, only slower. Its output ends:\n{done.stdout[-2000:]}"
+            f"class archive: the training JVM (pid {pid}) {what} after "
+            f"{JVM_EXIT_TIMEOUT_S:.0f} s; velos runs without the archive, only slower. Its CDS "
+            "log ends:\n" + "\n".join(said[-20:])
         )
+    return log
 
 
 def _train_here(facts: Path) -> None:
-    """The training run itself, in the JVM that lists the classes it loads."""
+    """The training run itself, in the JVM that archives the classes it loads."""
     from velos.pipeline import check_export
     from velos.settings import load
     from velos.spark import get_session
@@ -130,17 +147,8 @@ def _train_here(facts: Path) -> None:
         spark.sql(statement).collect()
     jvm = spark.sparkContext._jvm
     assert jvm is not None
-    system = jvm.java.lang.System
     runtime = jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
-    facts.write_text(
-        json.dumps({
-            "pid": int(runtime.getPid()),
-            "java_home": system.getProperty("java.home"),
-            "classpath": system.getProperty("java.class.path"),
-            "options": list(runtime.getInputArguments()),
-        }),
-        encoding="utf-8",
-    )  # fmt: skip
+    facts.write_text(json.dumps({"pid": int(runtime.getPid())}), encoding="utf-8")
     spark.stop()
 
 

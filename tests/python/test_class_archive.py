@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from velos import class_archive
 from velos.class_archive import build
+from velos.errors import VelosError
 from velos.settings import load
 from velos.spark_conf import class_archive_file, session_conf, with_class_archive
 
@@ -59,3 +61,20 @@ def test_a_session_names_only_the_archive_made_for_its_classpath(tmp_path: Path)
     (jars / "delta.jar").write_bytes(b"two, a new build of the jar")
     assert class_archive_file(settings, conf) != archive
     assert with_class_archive(settings, conf) == conf
+
+
+@pytest.mark.spark
+def test_a_training_jvm_that_cannot_archive_says_why_in_one_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the JVM writes its classes on top of the JDK's own archive; with sharing off it has none
+    # and refuses to start. The error is the JVM's own line, not the training child's traceback
+    target = tmp_path / "cds" / "spark-driver-probe.jsa"
+    monkeypatch.setattr(class_archive, "class_archive_file", lambda *_: target)
+    no_sharing = load().with_changes(spark_driver_java_options="-Xshare:off")
+    with pytest.raises(VelosError, match="the training run failed") as caught:
+        build(no_sharing)
+    message = str(caught.value)
+    assert "DynamicDumpSharedSpaces is unsupported when base CDS archive is not loaded" in message
+    assert "Traceback" not in message and 'File "' not in message
+    assert list(target.parent.iterdir()) == []  # nothing half-written
