@@ -29,7 +29,6 @@ from xml.sax.saxutils import escape
 from loaders.node.processes import port_open
 from velos.errors import VelosError
 from velos.settings import Settings
-from velos.spark_conf import with_driver_classpath
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CONNECT_TIMEOUT_S = 5
@@ -182,14 +181,23 @@ def jdbc_jars(settings: Settings) -> Path:
 def spark_conf(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     """Spark settings that point ``base`` (the embedded session's) at the chosen metastore.
 
-    Derby: ``base`` unchanged. Postgres: the JDBC URL, and the driver jar plus the folder of
-    ``hive-site.xml`` (which carries the user and password) on the driver classpath.
+    Derby: ``base`` unchanged. Postgres: the JDBC URL; the driver needs :func:`classpath` too.
     """
     if not uses_postgres(settings):
         return dict(base)
-    conf = with_driver_classpath(base, f"{jdbc_jars(settings)}/*", str(hive_site_dir(settings)))
-    conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = jdbc_url(settings)
-    return conf
+    return {**base, "spark.hadoop.javax.jdo.option.ConnectionURL": jdbc_url(settings)}
+
+
+def classpath(settings: Settings) -> list[str]:
+    """What the driver's classpath needs for this metastore, after Spark's jars
+    (velos.spark_conf.with_classpath_after_spark).
+
+    Derby: nothing. Postgres: the JDBC driver's jar, and the folder of ``hive-site.xml`` (which
+    carries the user and password), written here.
+    """
+    if not uses_postgres(settings):
+        return []
+    return [f"{jdbc_jars(settings)}/*", str(hive_site_dir(settings))]
 
 
 # --- the local Postgres cluster --------------------------------------------------------------

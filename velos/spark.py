@@ -8,13 +8,19 @@ so that ``dbt`` (dbt-spark's session method calls ``getOrCreate()``) and the Pyt
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import TYPE_CHECKING
 
 from velos import metastore, thrift
 from velos.settings import Settings
 from velos.settings import load as load_settings
-from velos.spark_conf import check_jars, session_conf, with_class_archive
+from velos.spark_conf import (
+    check_jars,
+    session_conf,
+    with_class_archive,
+    with_classpath_after_spark,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -38,7 +44,15 @@ def get_session(settings: Settings | None = None) -> SparkSession:
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    # pyspark starts the JVM with this process's environment; the metastore's jars go after
+    # Spark's (velos.spark_conf.with_classpath_after_spark) for that start only
+    saved = dict(os.environ)
+    os.environ.update(with_classpath_after_spark(os.environ, metastore.classpath(settings)))
+    try:
+        spark = builder.getOrCreate()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     spark.sparkContext.setLogLevel("ERROR")
     _SESSION["spark"] = spark
     return spark

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Mapping
 from glob import glob
 from importlib.util import find_spec
 from pathlib import Path
@@ -20,6 +21,9 @@ import yaml
 
 from velos.errors import VelosError
 from velos.settings import Settings
+
+# what Spark's launcher puts on the driver's classpath after Spark's own jars
+CLASSPATH_AFTER_SPARK = "SPARK_DIST_CLASSPATH"
 
 
 def profile_output(settings: Settings, target: str = "local") -> dict[str, Any]:
@@ -61,10 +65,21 @@ def session_conf(settings: Settings) -> dict[str, str]:
     return conf
 
 
-def with_driver_classpath(conf: dict[str, str], *entries: str) -> dict[str, str]:
-    """``conf`` with ``entries`` appended to the driver's classpath (what it held first stays)."""
-    classpath = [conf.get("spark.driver.extraClassPath", ""), *entries]
-    return {**conf, "spark.driver.extraClassPath": os.pathsep.join(e for e in classpath if e)}
+def with_classpath_after_spark(
+    environment: Mapping[str, str], entries: list[str]
+) -> dict[str, str]:
+    """``environment`` for Spark's launcher, with ``entries`` after Spark's jars on the driver's
+    classpath (what only some drivers need: a Postgres metastore's JDBC driver, the Thrift
+    server's Hive jars).
+
+    spark.driver.extraClassPath would put them before Spark's jars, and the driver's classpath
+    would no longer begin as the class archive's does: the JVM then maps no archive
+    (velos.class_archive). The launcher appends SPARK_DIST_CLASSPATH after Spark's jars.
+    """
+    if not entries:
+        return dict(environment)
+    classpath = [environment.get(CLASSPATH_AFTER_SPARK, ""), *entries]
+    return {**environment, CLASSPATH_AFTER_SPARK: os.pathsep.join(e for e in classpath if e)}
 
 
 def check_jars(settings: Settings) -> None:

@@ -8,7 +8,8 @@ life to one Python process and hold that process's Derby metastore; a separate s
 shared Postgres metastore is what a deployment runs.)
 
 The server gets the embedded session's own settings (velos.spark_conf.session_conf: Delta on the
-classpath, the same warehouse and metastore, ANSI off, the same shuffle partitions), plus:
+classpath, the same warehouse and metastore, ANSI off, the same shuffle partitions) and maps its
+class archive (the Hive and PostgreSQL jars go after Spark's: :func:`server_classpath`), plus:
 binary transport on SPARK_THRIFT_HOST:SPARK_THRIFT_PORT (127.0.0.1:10000), the Spark UI on
 127.0.0.1:SPARK_THRIFT_UI_PORT (4040), and synchronous statements
 (``spark.sql.hive.thriftServer.async=false``), so that a client's first status poll already
@@ -36,7 +37,12 @@ from loaders.node.processes import pid_alive, port_open, terminate_group
 from velos import metastore
 from velos.errors import VelosError
 from velos.settings import Settings, package_file
-from velos.spark_conf import check_jars, session_conf, with_driver_classpath
+from velos.spark_conf import (
+    check_jars,
+    session_conf,
+    with_class_archive,
+    with_classpath_after_spark,
+)
 
 MAIN_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 STOP_TIMEOUT_S = 30.0
@@ -156,14 +162,20 @@ def server_conf(settings: Settings) -> dict[str, str]:
         "spark.ui.port": str(settings.thrift_ui_port),
         "spark.port.maxRetries": "0",  # fail on a busy UI port rather than drift to 4041
     })  # fmt: skip
-    # the Hive classes Spark 4 stopped shipping (pom.xml, profile thrift)
-    conf = with_driver_classpath(conf, f"{_hive_jars(settings)}/*")
     log4j = package_file("thrift-log4j2.properties")
     options = [f"-Dderby.system.home={settings.home}", f"-Dlog4j2.configurationFile={log4j}"]
     if settings.spark_driver_java_options:  # unset: long-lived, HotSpot's default JIT pays
         options.append(settings.spark_driver_java_options)
     conf["spark.driver.extraJavaOptions"] = " ".join(options)
-    return conf
+    # its classpath begins as the embedded driver's (the rest comes after Spark's jars:
+    # server_classpath), so it maps the same class archive
+    return with_class_archive(settings, conf)
+
+
+def server_classpath(settings: Settings) -> list[str]:
+    """The server's classpath after Spark's jars: the metastore's, and the Hive classes Spark 4
+    stopped shipping (pom.xml, profile thrift)."""
+    return [*metastore.classpath(settings), f"{_hive_jars(settings)}/*"]
 
 
 def _hive_jars(settings: Settings) -> Path:
@@ -285,7 +297,7 @@ def start(settings: Settings, *, timeout: float | None = None) -> dict[str, Any]
         "".join(f"{key} {value}\n" for key, value in sorted(server_conf(settings).items()))
     )
     environment = {
-        **os.environ,
+        **with_classpath_after_spark(os.environ, server_classpath(settings)),
         "SPARK_LOCAL_IP": "127.0.0.1",  # the UI and the driver stay on loopback
         "PYSPARK_PYTHON": sys.executable,
     }

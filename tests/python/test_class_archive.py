@@ -57,7 +57,7 @@ def test_a_session_names_only_the_archive_made_for_its_classpath(tmp_path: Path)
     assert with_class_archive(off, conf) == conf
 
     more = {**conf, "spark.driver.extraClassPath": f"{jars}/*{os.pathsep}{tmp_path}/pg.jar"}
-    assert with_class_archive(settings, more) == more  # another classpath (Postgres metastore)
+    assert with_class_archive(settings, more) == more  # another classpath
     (jars / "delta.jar").write_bytes(b"two, a new build of the jar")
     assert class_archive_file(settings, conf) != archive
     assert with_class_archive(settings, conf) == conf

@@ -44,6 +44,7 @@ from velos import settings as settings_module
 from velos.errors import VelosError
 from velos.pipeline import MART_TABLES
 from velos.settings import QUICK_JIT, Settings
+from velos.spark_conf import class_archive_file, session_conf
 
 pytestmark = [pytest.mark.spark, pytest.mark.thrift]
 
@@ -52,6 +53,8 @@ READ_LOOP_LIMIT_S = 1500.0  # the concurrent run must finish within this
 FAST_FAILURE_S = 20.0  # "within seconds": a JVM launch that dies at once included
 # The mart the reads watch while another process rebuilds it.
 WATCHED = "top_model_by_store"
+# what the writer prints first: the class archives its JVM maps
+MAPPED = "class archives mapped:"
 # The writer beside the server: velos's own session (same metastore and warehouse as the
 # server) seeds another export, then runs the watched mart and every model upstream of it.
 # Not the data tests (they read, and run on the local build elsewhere) nor the marts no read
@@ -61,10 +64,26 @@ from velos.dbt import run_dbt
 from velos.settings import load
 from velos.spark import get_session
 settings = load()
-get_session(settings)
+spark = get_session(settings)
+pid = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getPid()
+with open(f"/proc/{{pid}}/maps") as maps:
+    mapped = {{line.split()[-1] for line in maps if line.rstrip().endswith(".jsa")}}
+print("{MAPPED}", sorted(mapped), flush=True)
 run_dbt(["seed", "--quiet"], settings=settings)
 run_dbt(["run", "--select", "+{WATCHED}"], settings=settings)
 """
+
+
+def _class_archive() -> str:
+    """The driver's class archive `make test` made (test_class_archive.py proves it exists)."""
+    settings = settings_module.load()
+    return str(class_archive_file(settings, session_conf(settings)))
+
+
+def _mapped_archives(pid: int) -> set[str]:
+    """The class-data archives the JVM ``pid`` has mapped."""
+    with open(f"/proc/{pid}/maps") as maps:
+        return {line.split()[-1] for line in maps if line.rstrip().endswith(".jsa")}
 
 
 def _free_port() -> int:
@@ -172,8 +191,12 @@ def served() -> Iterator[Settings]:
         info = thrift.start(settings)
         assert info["healthy"] and info["port"] == settings.thrift_port
         # the setting reaches the server's JVM
-        cmdline = Path(f"/proc/{thrift.running_pid(settings)}/cmdline").read_bytes().split(b"\0")
+        pid = thrift.running_pid(settings)
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         assert set(QUICK_JIT.encode().split()) <= set(cmdline), cmdline
+        # its classpath begins as the embedded driver's (the Hive and Postgres jars after
+        # Spark's), so it maps the driver's class archive; the JVM would silently not
+        assert _class_archive() in _mapped_archives(pid)
         yield settings
     finally:
         thrift.stop(settings)
@@ -472,6 +495,9 @@ def test_reads_stay_whole_while_another_process_rebuilds_the_marts(
             run.kill()
     run.wait()
     assert run.returncode == 0, log.read_text()[-3000:]
+    # the writer's JVM, an embedded driver on the Postgres metastore, maps the class archive
+    (mapped,) = [line for line in log.read_text().splitlines() if line.startswith(MAPPED)]
+    assert repr(_class_archive()) in mapped, mapped
     assert not failures, failures[:3]
 
     new = _rows(_pyhive(thrift_build, f"select * from {table}")[0], types)
