@@ -200,7 +200,8 @@ def test_the_driver_jit_follows_the_export_size_unless_set(
     from velos.spark_conf import session_conf
 
     def options(**changes: Any) -> tuple[str, str]:
-        settings = load(PROJECT_DIR).with_changes(**changes)
+        # without the class archive, which the server maps (test_thrift.py): the JIT's options
+        settings = load(PROJECT_DIR).with_changes(class_archive=False, **changes)
         return (
             session_conf(settings)["spark.driver.extraJavaOptions"],
             thrift.server_conf(settings)["spark.driver.extraJavaOptions"],
