@@ -8,7 +8,6 @@ so that ``dbt`` (dbt-spark's session method calls ``getOrCreate()``) and the Pyt
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import TYPE_CHECKING
 
@@ -17,9 +16,9 @@ from velos.settings import Settings
 from velos.settings import load as load_settings
 from velos.spark_conf import (
     check_jars,
+    classpath_after_spark,
     session_conf,
     with_class_archive,
-    with_classpath_after_spark,
 )
 
 if TYPE_CHECKING:
@@ -44,15 +43,9 @@ def get_session(settings: Settings | None = None) -> SparkSession:
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)
-    # pyspark starts the JVM with this process's environment; the metastore's jars go after
-    # Spark's (velos.spark_conf.with_classpath_after_spark) for that start only
-    saved = dict(os.environ)
-    os.environ.update(with_classpath_after_spark(os.environ, metastore.classpath(settings)))
-    try:
+    # the metastore's jars after Spark's: the driver maps the class archive (velos.spark_conf)
+    with classpath_after_spark(metastore.classpath(settings)):
         spark = builder.getOrCreate()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     spark.sparkContext.setLogLevel("ERROR")
     _SESSION["spark"] = spark
     return spark

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from glob import glob
 from importlib.util import find_spec
 from pathlib import Path
@@ -80,6 +81,23 @@ def with_classpath_after_spark(
         return dict(environment)
     classpath = [environment.get(CLASSPATH_AFTER_SPARK, ""), *entries]
     return {**environment, CLASSPATH_AFTER_SPARK: os.pathsep.join(e for e in classpath if e)}
+
+
+@contextmanager
+def classpath_after_spark(entries: list[str]) -> Iterator[None]:
+    """In the block, this process's environment puts ``entries`` after Spark's jars, for a JVM
+    that pyspark starts there (it starts one with this process's environment); then as it was."""
+    before = os.environ.get(CLASSPATH_AFTER_SPARK)
+    value = with_classpath_after_spark(os.environ, entries).get(CLASSPATH_AFTER_SPARK)
+    if value is not None:
+        os.environ[CLASSPATH_AFTER_SPARK] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(CLASSPATH_AFTER_SPARK, None)
+        else:
+            os.environ[CLASSPATH_AFTER_SPARK] = before
 
 
 def check_jars(settings: Settings) -> None:

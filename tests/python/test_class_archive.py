@@ -13,7 +13,14 @@ from velos import class_archive
 from velos.class_archive import build
 from velos.errors import VelosError
 from velos.settings import load
-from velos.spark_conf import class_archive_file, session_conf, with_class_archive
+from velos.spark_conf import (
+    CLASSPATH_AFTER_SPARK,
+    class_archive_file,
+    classpath_after_spark,
+    session_conf,
+    with_class_archive,
+    with_classpath_after_spark,
+)
 
 OPTIONS = "spark.driver.extraJavaOptions"
 
@@ -78,3 +85,28 @@ def test_a_training_jvm_that_cannot_archive_says_why_in_one_message(
     assert "DynamicDumpSharedSpaces is unsupported when base CDS archive is not loaded" in message
     assert "Traceback" not in message and 'File "' not in message
     assert list(target.parent.iterdir()) == []  # nothing half-written
+
+
+def test_extra_jars_go_after_sparks_and_the_environment_comes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # what a driver adds (the Postgres driver, the Thrift server's Hive jar) goes after Spark's
+    # jars, where Spark's launcher puts SPARK_DIST_CLASSPATH, after what the user set there
+    extra = ["/jars/metastore/*", "/home/metastore-conf"]
+    assert with_classpath_after_spark({}, extra) == {CLASSPATH_AFTER_SPARK: os.pathsep.join(extra)}
+    mine = {CLASSPATH_AFTER_SPARK: "/opt/hadoop/*", "OTHER": "x"}
+    assert with_classpath_after_spark(mine, extra) == {
+        CLASSPATH_AFTER_SPARK: os.pathsep.join(["/opt/hadoop/*", *extra]),
+        "OTHER": "x",
+    }
+    assert with_classpath_after_spark(mine, []) == mine  # Derby: nothing added
+
+    # the embedded session: set while pyspark starts its JVM, then as it was
+    monkeypatch.delenv(CLASSPATH_AFTER_SPARK, raising=False)
+    with classpath_after_spark(extra):
+        assert os.environ[CLASSPATH_AFTER_SPARK] == os.pathsep.join(extra)
+    assert CLASSPATH_AFTER_SPARK not in os.environ
+    monkeypatch.setenv(CLASSPATH_AFTER_SPARK, "/opt/hadoop/*")
+    with pytest.raises(RuntimeError), classpath_after_spark(extra):
+        raise RuntimeError("the JVM did not start")
+    assert os.environ[CLASSPATH_AFTER_SPARK] == "/opt/hadoop/*"
