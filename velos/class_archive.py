@@ -61,17 +61,18 @@ def build(settings: Settings) -> Path:
         console.say(f"class archive up to date: {archive}")
         return archive
     archive.parent.mkdir(parents=True, exist_ok=True)
-    partial = archive.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="velos-class-archive-") as folder:
+    # the work folder sits beside the archive: the finished file moves into place in one
+    # rename, and a failed run's goes with the folder
+    with tempfile.TemporaryDirectory(prefix=".training-", dir=archive.parent) as folder:
         work = Path(folder)
+        written = work / "archive.jsa"
         with console.step("training") as info:
-            pid = _train(settings, work, partial)
+            pid = _train(settings, work, written)
             info["counts"] = "a check of the demo export and a Delta round trip"
         with console.step("archive") as info:
-            log = _wait_for_exit(pid, work / CDS_LOG, partial)
+            log = _wait_for_exit(pid, work / CDS_LOG, written)
             count = re.search(r"Number of classes (\d+)", log)
-            os.replace(partial, archive)
+            os.replace(written, archive)
             for stale in archive.parent.glob("spark-driver-*.jsa"):
                 if stale != archive:
                     stale.unlink()
@@ -103,8 +104,13 @@ def _train(settings: Settings, work: Path, archive: Path) -> int:
         done = subprocess.run(
             command, env=environment, cwd=settings.project_dir, stdout=sink, stderr=sink
         )
+    facts = work / FACTS
+    pid = int(json.loads(facts.read_text(encoding="utf-8"))["pid"]) if facts.is_file() else None
     if done.returncode != 0:
-        said = output.read_text(encoding="utf-8", errors="replace")
+        if pid is not None:  # a JVM that started writes its archive as it exits: let it finish
+            _exited(pid)
+        lines = output.read_text(encoding="utf-8", errors="replace").splitlines()
+        said = "\n".join(line for line in lines if not any(s in line for s in PER_CLASS_LINES))
         # what the JVM said, and the Python error's last line (not the child's traceback)
         said, _, traceback = said.partition("Traceback (most recent call last):")
         said = "\n".join([said.strip()[-2000:], *traceback.strip().splitlines()[-1:]])
@@ -112,24 +118,32 @@ def _train(settings: Settings, work: Path, archive: Path) -> int:
             "class archive: the training run failed; velos runs without the archive, only "
             f"slower. Its output ends:\n{said}"
         )
-    facts: dict[str, int] = json.loads((work / FACTS).read_text(encoding="utf-8"))
-    return facts["pid"]
+    assert pid is not None  # a training run that succeeded wrote its JVM's pid first
+    return pid
+
+
+def _exited(pid: int) -> bool:
+    """Wait, at most JVM_EXIT_TIMEOUT_S, for the JVM ``pid`` to exit; whether it has."""
+    deadline = time.monotonic() + JVM_EXIT_TIMEOUT_S
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not pid_alive(pid)
 
 
 def _wait_for_exit(pid: int, log_file: Path, archive: Path) -> str:
     """Wait until the training JVM has exited and written ``archive``; return its CDS log."""
-    deadline = time.monotonic() + JVM_EXIT_TIMEOUT_S
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    exited = _exited(pid)
     log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.is_file() else ""
-    if pid_alive(pid) or not archive.is_file():
-        archive.unlink(missing_ok=True)
+    if not (exited and archive.is_file()):
         said = [line for line in log.splitlines() if not any(s in line for s in PER_CLASS_LINES)]
-        what = "is still writing it" if pid_alive(pid) else "exited without writing it"
+        what = (
+            "exited without writing it"
+            if exited
+            else f"was still writing it after {JVM_EXIT_TIMEOUT_S:.0f} s"
+        )
         raise VelosError(
-            f"class archive: the training JVM (pid {pid}) {what} after "
-            f"{JVM_EXIT_TIMEOUT_S:.0f} s; velos runs without the archive, only slower. Its CDS "
-            "log ends:\n" + "\n".join(said[-20:])
+            f"class archive: the training JVM (pid {pid}) {what}; velos runs without the "
+            "archive, only slower. Its CDS log ends:\n" + "\n".join(said[-20:])
         )
     return log
 
@@ -142,13 +156,14 @@ def _train_here(facts: Path) -> None:
 
     settings = load()
     spark = get_session(settings)
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    # first: the parent waits for this JVM's exit even when the training fails
+    runtime = jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    facts.write_text(json.dumps({"pid": int(runtime.getPid())}), encoding="utf-8")
     check_export(settings)
     for statement in DELTA_ROUND_TRIP:
         spark.sql(statement).collect()
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None
-    runtime = jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
-    facts.write_text(json.dumps({"pid": int(runtime.getPid())}), encoding="utf-8")
     spark.stop()
 
 
